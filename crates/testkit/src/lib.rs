@@ -1,0 +1,172 @@
+//! Helpers shared by tessera's integration tests and benchmarks.
+//!
+//! Tests that compare against ffmpeg call [`ffmpeg`], which fails the test
+//! with a clear message when the tool is missing: `scripts/test` installs it,
+//! and a test that cannot run its peer must not pass silently.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tessera_core::{Frame, Plane};
+
+pub use tempfile::TempDir;
+
+/// Locates a program on `PATH`.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+fn require(program: &str) -> PathBuf {
+    which(program).unwrap_or_else(|| {
+        panic!(
+            "{program} is not installed; run `scripts/test` (it installs ffmpeg with apt) \
+             or `apt-get install ffmpeg`"
+        )
+    })
+}
+
+/// Path of `ffmpeg`; panics with an install hint when missing.
+pub fn ffmpeg() -> PathBuf {
+    require("ffmpeg")
+}
+
+/// Path of `ffprobe`; panics with an install hint when missing.
+pub fn ffprobe() -> PathBuf {
+    require("ffprobe")
+}
+
+/// Runs ffmpeg quietly with `args`, panicking with its stderr on failure.
+pub fn run_ffmpeg<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut cmd = Command::new(ffmpeg());
+    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]);
+    cmd.args(args);
+    let out = cmd.output().expect("spawn ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg failed ({:?}): {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs ffmpeg with `args` at `-loglevel warning` and returns its stderr,
+/// so a test can assert that decoding produced no warnings.
+pub fn run_ffmpeg_warnings<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut cmd = Command::new(ffmpeg());
+    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "warning", "-y"]);
+    cmd.args(args);
+    let out = cmd.output().expect("spawn ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg failed ({:?}): {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A fresh temporary folder, removed when dropped.
+pub fn temp_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("tessera-test-")
+        .tempdir()
+        .expect("create temporary folder")
+}
+
+/// Writes `bytes` to `dir/name` and returns the path.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write test file");
+    path
+}
+
+/// Mean squared error and PSNR (dB, capped at 99 for identical inputs).
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "psnr: length mismatch");
+    if a.is_empty() {
+        return 99.0;
+    }
+    let sse: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let d = i64::from(x) - i64::from(y);
+            (d * d) as u64
+        })
+        .sum();
+    if sse == 0 {
+        return 99.0;
+    }
+    let mse = sse as f64 / a.len() as f64;
+    (10.0 * (255.0 * 255.0 / mse).log10()).min(99.0)
+}
+
+/// Largest absolute difference between two sample slices.
+pub fn max_abs_diff(a: &[u8], b: &[u8]) -> u8 {
+    assert_eq!(a.len(), b.len(), "max_abs_diff: length mismatch");
+    a.iter().zip(b).map(|(&x, &y)| x.abs_diff(y)).max().unwrap_or(0)
+}
+
+/// PSNR of two planes of equal size.
+pub fn plane_psnr(a: &Plane, b: &Plane) -> f64 {
+    assert_eq!((a.width, a.height), (b.width, b.height), "plane size");
+    psnr(&a.to_packed(), &b.to_packed())
+}
+
+/// Per-plane `(psnr, max_abs_diff)` of two frames of equal geometry.
+pub fn compare_frames(a: &Frame, b: &Frame) -> Vec<(f64, u8)> {
+    assert_eq!(
+        (a.width, a.height, a.format),
+        (b.width, b.height, b.format),
+        "frame geometry"
+    );
+    a.planes
+        .iter()
+        .zip(&b.planes)
+        .map(|(p, q)| {
+            let (x, y) = (p.to_packed(), q.to_packed());
+            (psnr(&x, &y), max_abs_diff(&x, &y))
+        })
+        .collect()
+}
+
+/// Splits ffmpeg `-f rawvideo` output of `count` frames into frames.
+pub fn split_rawvideo(
+    data: &[u8],
+    width: usize,
+    height: usize,
+    format: tessera_core::ChromaFormat,
+) -> Vec<Frame> {
+    let size = format.frame_bytes(width, height);
+    assert!(
+        size > 0 && data.len() % size == 0,
+        "rawvideo length {} is not a multiple of the frame size {size}",
+        data.len()
+    );
+    data.chunks(size)
+        .map(|chunk| Frame::from_planar_bytes(width, height, format, chunk).expect("frame size"))
+        .collect()
+}
+
+/// Directory for test artefacts that help when a test fails (diff images);
+/// `target/test-artifacts` under the workspace.
+pub fn artifact_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/test-artifacts")
+        .to_path_buf();
+    std::fs::create_dir_all(&dir).expect("create artifact folder");
+    dir
+}
