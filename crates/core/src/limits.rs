@@ -105,6 +105,10 @@ mod tests {
             "pixel count"
         );
         assert!(limits.check_bytes(11).is_err());
-        assert!(Limits::unlimited().check_dimensions(u64::from(u32::MAX), u64::from(u32::MAX)).is_ok());
+        assert!(
+            Limits::unlimited()
+                .check_dimensions(u64::from(u32::MAX), u64::from(u32::MAX))
+                .is_ok()
+        );
     }
 }

@@ -12,7 +12,10 @@ pub fn moving_pattern(width: usize, height: usize, format: ChromaFormat, index: 
     let t = index as f32;
     let w = width.max(1) as f32;
     let h = height.max(1) as f32;
-    let (cx, cy) = (w * (0.5 + 0.3 * (t * 0.07).sin()), h * (0.5 + 0.3 * (t * 0.05).cos()));
+    let (cx, cy) = (
+        w * (0.5 + 0.3 * (t * 0.07).sin()),
+        h * (0.5 + 0.3 * (t * 0.05).cos()),
+    );
     let radius = 0.2 * w.min(h);
     let mut seed = 0x9e37_79b9_u32 ^ index.wrapping_mul(0x85eb_ca6b);
     let luma = &mut frame.planes[0];
@@ -24,7 +27,7 @@ pub fn moving_pattern(width: usize, height: usize, format: ChromaFormat, index: 
             if d2 < radius * radius {
                 v = 230.0 - 80.0 * (d2 / (radius * radius));
             }
-            if y * 4 > luma.height * 3 && ((x + index as usize) / 3) % 2 == 0 {
+            if y * 4 > luma.height * 3 && ((x + index as usize) / 3).is_multiple_of(2) {
                 v = 0.5 * v + 20.0;
             }
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -41,7 +44,11 @@ pub fn moving_pattern(width: usize, height: usize, format: ChromaFormat, index: 
                     let d2 = (fx - cx) * (fx - cx) + (fy - cy) * (fy - cy);
                     let inside = d2 < radius * radius;
                     let v = if i == 1 {
-                        if inside { 90.0 } else { 128.0 + 60.0 * (fx / w - 0.5) }
+                        if inside {
+                            90.0
+                        } else {
+                            128.0 + 60.0 * (fx / w - 0.5)
+                        }
                     } else if inside {
                         200.0
                     } else {

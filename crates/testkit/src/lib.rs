@@ -117,7 +117,11 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
 /// Largest absolute difference between two sample slices.
 pub fn max_abs_diff(a: &[u8], b: &[u8]) -> u8 {
     assert_eq!(a.len(), b.len(), "max_abs_diff: length mismatch");
-    a.iter().zip(b).map(|(&x, &y)| x.abs_diff(y)).max().unwrap_or(0)
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| x.abs_diff(y))
+        .max()
+        .unwrap_or(0)
 }
 
 /// PSNR of two planes of equal size.
@@ -152,7 +156,7 @@ pub fn split_rawvideo(
 ) -> Vec<Frame> {
     let size = format.frame_bytes(width, height);
     assert!(
-        size > 0 && data.len() % size == 0,
+        size > 0 && data.len().is_multiple_of(size),
         "rawvideo length {} is not a multiple of the frame size {size}",
         data.len()
     );

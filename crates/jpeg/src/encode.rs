@@ -1,0 +1,336 @@
+//! Encoding: a [`CoefficientImage`] to JPEG bytes (T.81 Annex F.1.2 and the
+//! syntax of Annex B), and pixels to JPEG via the coefficient image.
+
+use tessera_core::Frame;
+
+use crate::bitwriter::BitWriter;
+use crate::coeffs::{CoefficientImage, Process};
+use crate::error::{JpegError, Result};
+use crate::huffman::{EncodeTable, HuffmanSpec, StdTable, optimal_spec};
+use crate::markers;
+use crate::tables::ZIGZAG;
+
+/// Which Huffman tables the encoder writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum HuffmanMode {
+    /// The typical tables of T.81 Annex K.3 (what RTP/JPEG, RFC 2435,
+    /// assumes).
+    Standard,
+    /// Tables built for this image's statistics (T.81 K.2): smaller files,
+    /// one extra pass over the coefficients.
+    #[default]
+    Optimized,
+}
+
+/// Encoder settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodeOptions {
+    pub huffman: HuffmanMode,
+    /// MCUs between restart markers; 0 writes none. Overrides the
+    /// coefficient image's own interval when `Some`.
+    pub restart_interval: Option<u16>,
+    /// Write a JFIF APP0 segment.
+    pub jfif: bool,
+    /// Text for a COM segment.
+    pub comment: Option<String>,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions {
+            huffman: HuffmanMode::Optimized,
+            restart_interval: None,
+            jfif: true,
+            comment: None,
+        }
+    }
+}
+
+/// Largest quantized AC magnitude baseline 8-bit JPEG can code (category 10).
+const AC_LIMIT: i32 = 1023;
+
+/// The encoder's view of the order in which blocks are coded: for each
+/// coded unit the `(component, bx, by)` of its blocks, MCU by MCU.
+fn for_each_block(image: &CoefficientImage, restart_interval: u16, mut visit: impl FnMut(Unit)) {
+    let restart = usize::from(restart_interval);
+    let mut count = 0usize;
+    let boundary = |count: &mut usize, visit: &mut dyn FnMut(Unit)| {
+        if restart > 0 && *count > 0 && (*count).is_multiple_of(restart) {
+            visit(Unit::Restart(((*count / restart - 1) & 7) as u8));
+        }
+        *count += 1;
+    };
+    if let [c] = image.components.as_slice() {
+        for by in 0..c.visible_blocks_high() {
+            for bx in 0..c.visible_blocks_wide() {
+                boundary(&mut count, &mut visit);
+                visit(Unit::Block(0, bx, by));
+            }
+        }
+        return;
+    }
+    let (mcus_wide, mcus_high) = image.mcus();
+    for my in 0..mcus_high {
+        for mx in 0..mcus_wide {
+            boundary(&mut count, &mut visit);
+            for (ci, c) in image.components.iter().enumerate() {
+                let (h, v) = (usize::from(c.h), usize::from(c.v));
+                for y in 0..v {
+                    for x in 0..h {
+                        visit(Unit::Block(ci, mx * h + x, my * v + y));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Block(usize, usize, usize),
+    Restart(u8),
+}
+
+/// Magnitude category and the bits that follow it (T.81 F.1.2.1).
+#[inline(always)]
+fn category(v: i32) -> (u32, u32) {
+    let cat = 32 - v.unsigned_abs().leading_zeros();
+    let bits = if v < 0 { v - 1 } else { v } as u32 & ((1u32 << cat) - 1);
+    (cat, bits)
+}
+
+/// Calls `emit(is_dc, symbol, extra_bits, extra_size)` for each Huffman
+/// symbol of one block.
+#[inline(always)]
+fn block_symbols(block: &[i16; 64], pred: &mut i32, mut emit: impl FnMut(bool, u8, u32, u32)) {
+    let dc = i32::from(block[0]).clamp(-1024, 1023);
+    let (cat, bits) = category(dc - *pred);
+    *pred = dc;
+    emit(true, cat as u8, bits, cat);
+    let mut run = 0u32;
+    for &z in &ZIGZAG[1..] {
+        let v = i32::from(block[usize::from(z)]).clamp(-AC_LIMIT, AC_LIMIT);
+        if v == 0 {
+            run += 1;
+            continue;
+        }
+        while run > 15 {
+            emit(false, 0xF0, 0, 0);
+            run -= 16;
+        }
+        let (cat, bits) = category(v);
+        emit(false, ((run << 4) | cat) as u8, bits, cat);
+        run = 0;
+    }
+    if run > 0 {
+        emit(false, 0x00, 0, 0);
+    }
+}
+
+/// Huffman table selector for component `index`: luma 0, chroma 1.
+fn table_id(index: usize) -> usize {
+    usize::from(index > 0)
+}
+
+/// Encodes a coefficient image to a complete JPEG file.
+pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) -> Result<Vec<u8>> {
+    validate(image)?;
+    let restart = options.restart_interval.unwrap_or(image.restart_interval);
+    let table_count = if image.components.len() == 1 { 1 } else { 2 };
+    let specs: Vec<(HuffmanSpec, HuffmanSpec)> = match options.huffman {
+        HuffmanMode::Standard => [
+            (StdTable::DcLuma, StdTable::AcLuma),
+            (StdTable::DcChroma, StdTable::AcChroma),
+        ][..table_count]
+            .iter()
+            .map(|&(dc, ac)| (HuffmanSpec::standard(dc), HuffmanSpec::standard(ac)))
+            .collect(),
+        HuffmanMode::Optimized => {
+            let mut freq = vec![([0u64; 256], [0u64; 256]); table_count];
+            let mut preds = [0i32; 4];
+            for_each_block(image, restart, |unit| match unit {
+                Unit::Restart(_) => preds = [0; 4],
+                Unit::Block(ci, bx, by) => {
+                    let f = &mut freq[table_id(ci)];
+                    let block = image.components[ci].block(bx, by);
+                    block_symbols(block, &mut preds[ci], |is_dc, symbol, _, _| {
+                        if is_dc {
+                            f.0[usize::from(symbol)] += 1;
+                        } else {
+                            f.1[usize::from(symbol)] += 1;
+                        }
+                    });
+                }
+            });
+            freq.iter()
+                .map(|(dc, ac)| (optimal_spec(dc), optimal_spec(ac)))
+                .collect()
+        }
+    };
+    let tables: Vec<(EncodeTable, EncodeTable)> = specs
+        .iter()
+        .map(|(dc, ac)| Ok((EncodeTable::new(dc)?, EncodeTable::new(ac)?)))
+        .collect::<Result<_>>()?;
+
+    let blocks: usize = image.components.iter().map(|c| c.blocks.len()).sum();
+    let mut out = Vec::with_capacity(1024 + blocks * 24);
+    write_headers(&mut out, image, options, &specs, restart);
+    let mut writer = BitWriter::new(&mut out);
+    let mut preds = [0i32; 4];
+    for_each_block(image, restart, |unit| match unit {
+        Unit::Restart(n) => {
+            writer.marker(markers::RST0 + n);
+            preds = [0; 4];
+        }
+        Unit::Block(ci, bx, by) => {
+            let (dc, ac) = &tables[table_id(ci)];
+            let block = image.components[ci].block(bx, by);
+            block_symbols(block, &mut preds[ci], |is_dc, symbol, bits, size| {
+                let t = if is_dc { dc } else { ac };
+                let s = usize::from(symbol);
+                debug_assert!(t.size[s] > 0, "symbol {symbol:#x} missing from table");
+                writer.put(u32::from(t.code[s]), u32::from(t.size[s]));
+                writer.put(bits, size);
+            });
+        }
+    });
+    writer.flush();
+    out.extend_from_slice(&[0xFF, markers::EOI]);
+    Ok(out)
+}
+
+fn validate(image: &CoefficientImage) -> Result<()> {
+    let n = image.components.len();
+    if n != 1 && n != 3 {
+        return Err(JpegError::InvalidInput(format!(
+            "{n} components (1 or 3 can be encoded)"
+        )));
+    }
+    if image.width == 0 || image.height == 0 || image.width > 65535 || image.height > 65535 {
+        return Err(JpegError::InvalidInput(format!(
+            "image size {}x{} (JPEG allows 1-65535)",
+            image.width, image.height
+        )));
+    }
+    let (mcus_wide, mcus_high) = image.mcus();
+    let mcu_blocks: usize = image
+        .components
+        .iter()
+        .map(|c| usize::from(c.h) * usize::from(c.v))
+        .sum();
+    if n > 1 && mcu_blocks > 10 {
+        return Err(JpegError::InvalidInput(format!(
+            "an MCU of {mcu_blocks} blocks (at most 10)"
+        )));
+    }
+    for (i, c) in image.components.iter().enumerate() {
+        image.quant_table(i).map_err(|_| {
+            JpegError::InvalidInput(format!(
+                "component {} uses quantization table {} which is not set",
+                c.id, c.quant_index
+            ))
+        })?;
+        if c.blocks_wide != mcus_wide * usize::from(c.h)
+            || c.blocks_high != mcus_high * usize::from(c.v)
+            || c.blocks.len() != c.blocks_wide * c.blocks_high
+        {
+            return Err(JpegError::InvalidInput(format!(
+                "component {} has a block grid that does not match the image geometry",
+                c.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn write_segment(out: &mut Vec<u8>, marker: u8, body: &[u8]) {
+    out.extend_from_slice(&[0xFF, marker]);
+    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(body);
+}
+
+fn write_headers(
+    out: &mut Vec<u8>,
+    image: &CoefficientImage,
+    options: &EncodeOptions,
+    specs: &[(HuffmanSpec, HuffmanSpec)],
+    restart: u16,
+) {
+    out.extend_from_slice(&[0xFF, markers::SOI]);
+    if options.jfif {
+        // JFIF 1.01, no density units, 1:1 aspect, no thumbnail.
+        write_segment(
+            out,
+            markers::APP0,
+            &[b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0],
+        );
+    }
+    if let Some(text) = &options.comment {
+        let bytes = text.as_bytes();
+        write_segment(out, markers::COM, &bytes[..bytes.len().min(65533)]);
+    }
+    // DQT: every table a component uses, 8-bit when it fits.
+    let mut body = Vec::new();
+    let mut all_8bit = true;
+    for (id, table) in image.quant_tables.iter().enumerate() {
+        let Some(table) = table else { continue };
+        if !image
+            .components
+            .iter()
+            .any(|c| usize::from(c.quant_index) == id)
+        {
+            continue;
+        }
+        if table.is_8bit() {
+            body.push(id as u8);
+            body.extend(ZIGZAG.iter().map(|&z| table.0[usize::from(z)] as u8));
+        } else {
+            all_8bit = false;
+            body.push(0x10 | id as u8);
+            for &z in &ZIGZAG {
+                body.extend_from_slice(&table.0[usize::from(z)].to_be_bytes());
+            }
+        }
+    }
+    write_segment(out, markers::DQT, &body);
+    // SOF0 when baseline allows it (8-bit tables), SOF1 otherwise.
+    let process = if all_8bit && image.process == Process::Baseline {
+        markers::SOF0
+    } else {
+        markers::SOF1
+    };
+    let mut body = vec![8];
+    body.extend_from_slice(&(image.height as u16).to_be_bytes());
+    body.extend_from_slice(&(image.width as u16).to_be_bytes());
+    body.push(image.components.len() as u8);
+    for c in &image.components {
+        body.extend_from_slice(&[c.id, c.h << 4 | c.v, c.quant_index]);
+    }
+    write_segment(out, process, &body);
+    let mut body = Vec::new();
+    for (id, (dc, ac)) in specs.iter().enumerate() {
+        for (class, spec) in [(0u8, dc), (1u8, ac)] {
+            body.push(class << 4 | id as u8);
+            body.extend_from_slice(&spec.bits);
+            body.extend_from_slice(&spec.values);
+        }
+    }
+    write_segment(out, markers::DHT, &body);
+    if restart > 0 {
+        write_segment(out, markers::DRI, &restart.to_be_bytes());
+    }
+    let mut body = vec![image.components.len() as u8];
+    for (i, c) in image.components.iter().enumerate() {
+        let t = table_id(i) as u8;
+        body.extend_from_slice(&[c.id, t << 4 | t]);
+    }
+    body.extend_from_slice(&[0, 63, 0]);
+    write_segment(out, markers::SOS, &body);
+}
+
+/// Quantizes `frame` with the IJG tables for `quality` (1-100) and encodes it.
+pub fn encode_frame(frame: &Frame, quality: u8, options: &EncodeOptions) -> Result<Vec<u8>> {
+    let (luma, chroma) = crate::quality::tables_for_quality(quality);
+    let image = crate::pixels::frame_to_coefficients(frame, &luma, &chroma)?;
+    encode_coefficients(&image, options)
+}
