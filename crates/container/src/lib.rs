@@ -1,1 +1,44 @@
-//! (being written)
+//! Container formats for tessera: YUV4MPEG2 raw video, raw motion JPEG
+//! streams and RIFF AVI files holding motion JPEG.
+//!
+//! This crate moves bytes and frames in and out of files; it never decodes
+//! JPEG. The readers hand out [`tessera_core::Frame`]s (Y4M) or whole JPEG
+//! images as bytes (MJPEG, AVI) for a codec crate to decode.
+//!
+//! | module    | reads                      | writes                    |
+//! |-----------|----------------------------|---------------------------|
+//! | [`y4m`]   | [`y4m::Y4mReader`] frames  | [`y4m::Y4mWriter`]        |
+//! | [`mjpeg`] | [`mjpeg::MjpegReader`] JPEG images | [`mjpeg::MjpegWriter`] |
+//! | [`avi`]   | [`avi::AviReader`] JPEG images (incl. OpenDML) | [`avi::AviWriter`] (OpenDML past 1 GiB) |
+//!
+//! Every reader takes a [`tessera_core::Limits`] and checks header fields
+//! against it before sizing any buffer from them; no input makes a reader
+//! panic. [`ContainerKind`] picks a format from a file name or its first
+//! bytes.
+//!
+//! ```
+//! use tessera_container::y4m::{Y4mHeader, Y4mReader, Y4mWriter};
+//! use tessera_core::{ChromaFormat, Frame, Limits, Rational};
+//!
+//! let header = Y4mHeader::new(16, 8, Rational::new(30000, 1001).unwrap(), ChromaFormat::Yuv420);
+//! let mut writer = Y4mWriter::new(Vec::new(), &header)?;
+//! writer.write_frame(&Frame::grey(16, 8, ChromaFormat::Yuv420))?;
+//! let bytes = writer.into_inner()?;
+//!
+//! let mut reader = Y4mReader::new(&bytes[..], Limits::default())?;
+//! assert_eq!(reader.header().rate.to_string(), "30000/1001");
+//! let frame = reader.read_frame()?.expect("one frame");
+//! assert_eq!(frame.planes[1].width, 8);
+//! # Ok::<(), tessera_container::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod avi;
+mod detect;
+mod error;
+mod io_util;
+pub mod mjpeg;
+pub mod y4m;
+
+pub use detect::ContainerKind;
+pub use error::{Error, Position, Result};
