@@ -1,0 +1,108 @@
+//! DCT kernel throughput, per kernel table (scalar and, where the CPU has
+//! it, AVX2), in blocks per second.
+
+use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use tessera_dsp::Kernels;
+
+const BLOCKS: usize = 1024;
+
+/// SplitMix64.
+fn rng(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn tables() -> Vec<Kernels> {
+    let mut t = vec![Kernels::scalar()];
+    t.extend(Kernels::avx2());
+    t
+}
+
+/// Quantized blocks shaped like real JPEG data: a DC term and a few
+/// low-frequency AC terms, the rest zero.
+fn typical_blocks(seed: u64) -> Vec<[i16; 64]> {
+    let mut s = seed;
+    (0..BLOCKS)
+        .map(|_| {
+            let mut b = [0i16; 64];
+            b[0] = (rng(&mut s) % 200) as i16 - 100;
+            let n = 1 + rng(&mut s) % 10;
+            for _ in 0..n {
+                let i = 1 + (rng(&mut s) % 20) as usize;
+                b[i] = (rng(&mut s) % 21) as i16 - 10;
+            }
+            b
+        })
+        .collect()
+}
+
+fn bench_idct(c: &mut Criterion) {
+    let quant: [u16; 64] = core::array::from_fn(|i| 4 + i as u16);
+    let typical = typical_blocks(1);
+    let dc_only: Vec<[i16; 64]> = typical
+        .iter()
+        .map(|b| {
+            let mut d = [0i16; 64];
+            d[0] = b[0];
+            d
+        })
+        .collect();
+    let mut frame = vec![0u8; BLOCKS * 8 * 8];
+    let stride = BLOCKS * 8;
+
+    let mut g = c.benchmark_group("dequant_idct_put");
+    g.throughput(Throughput::Elements(BLOCKS as u64));
+    for k in tables() {
+        for (label, blocks) in [("typical", &typical), ("dc_only", &dc_only)] {
+            g.bench_function(BenchmarkId::new(k.name, label), |b| {
+                b.iter(|| {
+                    for (i, blk) in blocks.iter().enumerate() {
+                        (k.dequant_idct_put)(black_box(blk), &quant, &mut frame[i * 8..], stride);
+                    }
+                })
+            });
+        }
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("idct_8x8");
+    g.throughput(Throughput::Elements(BLOCKS as u64));
+    let mut out = [0i16; 64];
+    for k in tables() {
+        g.bench_function(k.name, |b| {
+            b.iter(|| {
+                for blk in &typical {
+                    (k.idct_8x8)(black_box(blk), &mut out);
+                    black_box(&out);
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_fdct(c: &mut Criterion) {
+    let mut s = 5;
+    let stride = BLOCKS * 8;
+    let frame: Vec<u8> = (0..stride * 8).map(|_| rng(&mut s) as u8).collect();
+    let mut g = c.benchmark_group("fdct_8x8_u8");
+    g.throughput(Throughput::Elements(BLOCKS as u64));
+    let mut out = [0i16; 64];
+    for k in tables() {
+        g.bench_function(k.name, |b| {
+            b.iter(|| {
+                for i in 0..BLOCKS {
+                    (k.fdct_8x8_u8)(black_box(&frame[i * 8..]), stride, &mut out);
+                    black_box(&out);
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_idct, bench_fdct);
+criterion_main!(benches);
