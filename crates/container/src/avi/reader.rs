@@ -30,7 +30,9 @@ pub struct AviInfo {
     pub stream_index: u32,
     /// Number of streams (`strl` lists) in the file.
     pub stream_count: u32,
-    /// True if the file carries OpenDML headers (`indx` or `dmlh`).
+    /// True if the video stream has an OpenDML `indx` super index, as files
+    /// with `RIFF AVIX` segments do. (A `dmlh` total frame count alone,
+    /// which ffmpeg writes in every file, does not count.)
     pub open_dml: bool,
     /// The largest chunk the headers announce.
     pub suggested_buffer_size: u32,
@@ -328,7 +330,6 @@ impl<R: Read + Seek> AviReader<R> {
                     for (_, id, data) in sub_chunks(&data[4..]) {
                         if &id == b"dmlh" {
                             dmlh_frames = u32_le(data, 0);
-                            self.info.open_dml = true;
                         }
                     }
                 }
