@@ -39,6 +39,35 @@ pub fn ffprobe() -> PathBuf {
     require("ffprobe")
 }
 
+/// Path of libjpeg-turbo's `cjpeg` (an independent JPEG encoder able to
+/// write 4:4:0, 4:1:1 and greyscale files, which ffmpeg's encoder cannot).
+pub fn cjpeg() -> PathBuf {
+    which("cjpeg").unwrap_or_else(|| {
+        panic!(
+            "cjpeg is not installed; run `scripts/test` (it installs libjpeg-turbo-progs with apt) \
+             or `apt-get install libjpeg-turbo-progs`"
+        )
+    })
+}
+
+/// Runs a program, panicking with its stderr on failure.
+pub fn run_tool<I, S>(program: &Path, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let out = cmd.output().expect("spawn tool");
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs ffmpeg quietly with `args`, panicking with its stderr on failure.
 pub fn run_ffmpeg<I, S>(args: I) -> Output
 where
@@ -163,6 +192,43 @@ pub fn split_rawvideo(
     data.chunks(size)
         .map(|chunk| Frame::from_planar_bytes(width, height, format, chunk).expect("frame size"))
         .collect()
+}
+
+/// Writes a plane as a binary PGM (for looking at a failed comparison).
+pub fn write_pgm(path: &Path, plane: &Plane) {
+    let mut bytes = format!("P5\n{} {}\n255\n", plane.width, plane.height).into_bytes();
+    bytes.extend_from_slice(&plane.to_packed());
+    std::fs::write(path, bytes).expect("write PGM");
+}
+
+/// Compares two frames plane by plane against PSNR and max-difference
+/// bounds; on failure writes both as PGM files under [`artifact_dir`] and
+/// returns a description.
+pub fn check_close(
+    label: &str,
+    ours: &Frame,
+    reference: &Frame,
+    min_psnr: f64,
+    max_diff: u8,
+) -> Result<(), String> {
+    let stats = compare_frames(ours, reference);
+    let bad = stats.iter().any(|&(p, d)| p < min_psnr || d > max_diff);
+    if !bad {
+        return Ok(());
+    }
+    let dir = artifact_dir();
+    let stem: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    for (i, (a, b)) in ours.planes.iter().zip(&reference.planes).enumerate() {
+        write_pgm(&dir.join(format!("{stem}-plane{i}-ours.pgm")), a);
+        write_pgm(&dir.join(format!("{stem}-plane{i}-reference.pgm")), b);
+    }
+    Err(format!(
+        "{label}: per-plane (PSNR dB, max diff) {stats:?} below {min_psnr} dB / above {max_diff}; images in {}",
+        dir.display()
+    ))
 }
 
 /// Directory for test artefacts that help when a test fails (diff images);
