@@ -120,10 +120,11 @@ impl<R: Read + Seek> AviReader<R> {
                 return Err(malformed(at, "no 'LIST movi' in the first RIFF segment"));
             };
             let next = chunk_next(at, size);
-            if &id == b"LIST" && size >= 4 {
+            // A zero size is what an unfinished recording leaves.
+            if &id == b"LIST" && (size >= 4 || size == 0) {
                 let list_type = this.read_fourcc(at + 8)?;
                 match &list_type {
-                    b"hdrl" => {
+                    b"hdrl" if size >= 4 => {
                         limits.check_bytes(u64::from(size))?;
                         let body = this.read_body(at + 12, u64::from(size) - 4)?;
                         this.parse_hdrl(&body, at + 12)?;
@@ -194,10 +195,12 @@ impl<R: Read + Seek> AviReader<R> {
                 continue;
             };
             let next = chunk_next(at, size);
-            if (&id == b"LIST" || &id == b"RIFF") && size >= 4 {
+            if (&id == b"LIST" || &id == b"RIFF") && (size >= 4 || size == 0) {
                 let kind = self.read_fourcc(at + 8)?;
                 let enter = match (level, &id, &kind) {
-                    (Level::File, b"RIFF", b"AVIX") => Some(Level::Riff),
+                    // Found inside another list only when that list's size
+                    // was left unfinished (zero).
+                    (_, b"RIFF", b"AVIX") => Some(Level::Riff),
                     (Level::Riff | Level::Movi, b"LIST", b"movi" | b"rec ") => Some(Level::Movi),
                     _ => None,
                 };
@@ -450,6 +453,146 @@ fn sub_chunks(body: &[u8]) -> impl Iterator<Item = (usize, [u8; 4], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = id.to_vec();
+        c.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        c.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    }
+
+    fn list(id: &[u8; 4], kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        chunk(id, &[&kind[..], body].concat())
+    }
+
+    /// A hand-made file: audio as stream 0 and video as stream 1, `JUNK`,
+    /// `LIST rec `, odd sizes, an empty (repeat) chunk, a `db` chunk and an
+    /// `AVIX` segment; `info` describes the video stream.
+    fn hand_made(compression: &[u8; 4]) -> Vec<u8> {
+        let avih = MainHeader {
+            total_frames: 4,
+            streams: 2,
+            width: 8,
+            height: 8,
+            ..MainHeader::default()
+        };
+        let auds = StreamHeader {
+            fcc_type: *b"auds",
+            ..StreamHeader::default()
+        };
+        let vids = StreamHeader {
+            fcc_type: *b"vids",
+            scale: 2,
+            rate: 25,
+            length: 5,
+            ..StreamHeader::default()
+        };
+        let bih = BitmapInfoHeader {
+            width: 8,
+            height: -8,
+            compression: *compression,
+            ..BitmapInfoHeader::default()
+        };
+        let hdrl = [
+            chunk(b"avih", &avih.to_bytes()),
+            list(
+                b"LIST",
+                b"strl",
+                &[chunk(b"strh", &auds.to_bytes()), chunk(b"strf", &[0; 18])].concat(),
+            ),
+            list(
+                b"LIST",
+                b"strl",
+                &[
+                    chunk(b"strh", &vids.to_bytes()),
+                    chunk(b"strf", &bih.to_bytes()),
+                ]
+                .concat(),
+            ),
+        ]
+        .concat();
+        let movi = [
+            chunk(b"JUNK", &[0; 5]),
+            chunk(b"00wb", &[1; 7]),
+            chunk(b"01dc", b"one"),
+            list(
+                b"LIST",
+                b"rec ",
+                &[chunk(b"00wb", &[2; 3]), chunk(b"01dc", b"two!")].concat(),
+            ),
+            chunk(b"01dc", b""),
+            chunk(b"01db", b"three"),
+        ]
+        .concat();
+        let first = list(
+            b"RIFF",
+            b"AVI ",
+            &[
+                list(b"LIST", b"hdrl", &hdrl),
+                chunk(b"JUNK", &[0; 3]),
+                list(b"LIST", b"movi", &movi),
+                chunk(b"idx1", &[0; 16]),
+            ]
+            .concat(),
+        );
+        let second = list(
+            b"RIFF",
+            b"AVIX",
+            &list(
+                b"LIST",
+                b"movi",
+                &[chunk(b"01dc", b"four"), chunk(b"ix01", &[0; 8])].concat(),
+            ),
+        );
+        [first, second].concat()
+    }
+
+    fn images(data: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let mut r = AviReader::new(io::Cursor::new(data), Limits::default())?;
+        let mut out = Vec::new();
+        while let Some(image) = r.next_image()? {
+            out.push(image);
+        }
+        assert_eq!(r.empty_chunks(), 1);
+        Ok(out)
+    }
+
+    #[test]
+    fn walks_rec_lists_junk_padding_and_avix_segments() {
+        let data = hand_made(b"mjpg");
+        let r = AviReader::new(io::Cursor::new(&data), Limits::default()).unwrap();
+        let info = r.info();
+        assert_eq!((info.width, info.height), (8, 8));
+        assert_eq!(info.rate, Rational::new(25, 2).unwrap());
+        assert_eq!(info.frame_count, 5);
+        assert_eq!((info.stream_index, info.stream_count), (1, 2));
+        let got = images(&data).unwrap();
+        assert_eq!(got, [&b"one"[..], b"two!", b"three", b"four"]);
+    }
+
+    #[test]
+    fn other_codecs_are_unsupported() {
+        let err =
+            AviReader::new(io::Cursor::new(hand_made(b"H264")), Limits::default()).unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+        assert!(err.to_string().contains("'H264'"), "{err}");
+    }
+
+    #[test]
+    fn unfinished_sizes_read_to_the_end_of_the_file() {
+        // A recorder that died leaves RIFF and movi sizes at zero.
+        let mut data = hand_made(b"MJPG");
+        data[4..8].copy_from_slice(&[0; 4]);
+        let movi = data.windows(4).position(|w| w == b"movi").unwrap();
+        data[movi - 4..movi].copy_from_slice(&[0; 4]);
+        let got = images(&data).unwrap();
+        // idx1 is skipped inside the over-long movi; the AVIX segment is
+        // still found.
+        assert_eq!(got, [&b"one"[..], b"two!", b"three", b"four"]);
+    }
 
     #[test]
     fn sub_chunks_clamp_and_pad() {

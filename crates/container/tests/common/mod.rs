@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub use tessera_testkit::{run_ffmpeg, temp_dir, write_file};
+pub use tessera_testkit::{run_ffmpeg, temp_dir};
 
 /// `lavfi` test source arguments for `size` at `rate`, `frames` long.
 pub fn testsrc(size: &str, rate: &str, frames: usize) -> Vec<String> {
