@@ -53,7 +53,6 @@ pub struct AviWriter<W: Write + Seek> {
     super_index: Vec<(u64, u32, u32)>,
     total_frames: u32,
     max_chunk: u32,
-    finished: bool,
 }
 
 impl<W: Write + Seek> AviWriter<W> {
@@ -133,7 +132,6 @@ impl<W: Write + Seek> AviWriter<W> {
             super_index: Vec::new(),
             total_frames: 0,
             max_chunk: 0,
-            finished: false,
         };
         let avih = this.main_header().to_bytes();
         let strh = this.stream_header().to_bytes();
@@ -146,9 +144,6 @@ impl<W: Write + Seek> AviWriter<W> {
     /// Appends one JPEG image as a video frame. It must start with SOI and
     /// end with EOI, and fit in a segment.
     pub fn write_image(&mut self, jpeg: &[u8]) -> Result<()> {
-        if self.finished {
-            return Err(Error::InvalidArgument("the AVI file is finished".into()));
-        }
         check_jpeg_ends(jpeg)?;
         // Room for the RIFF, movi and index headers of a fresh segment.
         let overhead = 1024;
@@ -204,7 +199,6 @@ impl<W: Write + Seek> AviWriter<W> {
     pub fn finish(mut self) -> Result<W> {
         let open_dml = !self.super_index.is_empty();
         self.close_segment(open_dml)?;
-        self.finished = true;
         let avih = self.main_header().to_bytes();
         let strh = self.stream_header().to_bytes();
         self.patch(self.avih_at, &avih)?;
