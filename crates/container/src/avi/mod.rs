@@ -52,7 +52,7 @@ mod reader;
 mod writer;
 
 pub use reader::{AviInfo, AviReader};
-pub use writer::AviWriter;
+pub use writer::{AviWriter, DEFAULT_MAX_RIFF_SIZE};
 
 /// Video compression FOURCCs (in `biCompression`) whose frames are JPEG
 /// images: Microsoft's `MJPG`, Avid's `AVRn`/`AVDJ`, Matrox `dmb1`, and the
