@@ -36,4 +36,4 @@ pub use coeffs::{CoefficientImage, Component, ComponentSpec, Process, QuantTable
 pub use decode::{JpegInfo, decode_coefficients, decode_frame, read_info};
 pub use encode::{EncodeOptions, HuffmanMode, encode_coefficients, encode_frame};
 pub use error::{JpegError, Result};
-pub use pixels::{RgbImage, coefficients_to_frame, decode_rgb, frame_to_coefficients};
+pub use pixels::{RgbImage, coefficients_to_frame, decode_rgb, frame_to_coefficients, requantize};

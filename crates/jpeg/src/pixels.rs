@@ -171,3 +171,31 @@ fn frame_to_rgb(frame: &Frame) -> RgbImage {
         data,
     }
 }
+
+/// Requantizes a coefficient image to new tables in the DCT domain (no
+/// inverse DCT): each coefficient becomes `round(c * q_old / q_new)`, ties
+/// away from zero. Component 0 takes `luma`, the others `chroma`; the
+/// result uses tables 0 and 1.
+pub fn requantize(
+    image: &CoefficientImage,
+    luma: &QuantTable,
+    chroma: &QuantTable,
+) -> Result<CoefficientImage> {
+    let mut out = image.clone();
+    out.quant_tables = [Some(*luma), Some(*chroma), None, None];
+    for (i, comp) in out.components.iter_mut().enumerate() {
+        let old = image.quant_table(i)?.0;
+        let new = if i == 0 { &luma.0 } else { &chroma.0 };
+        comp.quant_index = u8::from(i > 0);
+        for block in &mut comp.blocks {
+            for k in 0..64 {
+                let value = i64::from(block[k]) * i64::from(old[k]);
+                let q = i64::from(new[k].max(1));
+                let r = (value.abs() + q / 2) / q;
+                let r = if value < 0 { -r } else { r };
+                block[k] = r.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16;
+            }
+        }
+    }
+    Ok(out)
+}
