@@ -18,7 +18,7 @@ fn avx2_or_skip() -> Option<Kernels> {
 /// DC-only, sparse, and extremes.
 fn block(rng: &mut Rng, i: usize) -> [i16; 64] {
     let mut b = [0i16; 64];
-    match i % 6 {
+    match i % 7 {
         0 => b = core::array::from_fn(|_| rng.next_u64() as i16),
         1 => b = core::array::from_fn(|_| rng.range(-1024, 1023) as i16),
         2 => b[0] = rng.next_u64() as i16,
