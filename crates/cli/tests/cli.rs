@@ -28,7 +28,11 @@ fn ok(args: &[&std::ffi::OsStr]) -> String {
 /// Asserts a failure with exactly one line on stderr naming `needle`.
 fn fails(args: &[&std::ffi::OsStr], needle: &str) {
     let out = tessera(args);
-    assert_eq!(out.status.code(), Some(1), "{args:?} should fail with code 1");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?} should fail with code 1"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "one error line, got: {stderr}");
     assert!(stderr.starts_with("tessera: error: "), "{stderr}");
@@ -44,10 +48,21 @@ fn ffmpeg_y4m(dir: &Path, name: &str, size: &str, pix_fmt: &str, frames: u32) ->
     let path = dir.join(name);
     let src = format!("testsrc2=size={size}:rate=30000/1001");
     let n = frames.to_string();
-    let mut args: Vec<&std::ffi::OsStr> = ["-f", "lavfi", "-i", &src, "-frames:v", &n, "-pix_fmt", pix_fmt, "-strict", "-1"]
-        .iter()
-        .map(|s| os(s))
-        .collect();
+    let mut args: Vec<&std::ffi::OsStr> = [
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-frames:v",
+        &n,
+        "-pix_fmt",
+        pix_fmt,
+        "-strict",
+        "-1",
+    ]
+    .iter()
+    .map(|s| os(s))
+    .collect();
     args.push(path.as_os_str());
     run_ffmpeg(args);
     path
@@ -76,15 +91,30 @@ fn transcode_round_trips_through_every_container() {
     let avi = d.join("b.avi");
     let back = d.join("c.y4m");
     let mjpeg_again = d.join("d.mjpeg");
-    let summary = ok(&[os("transcode"), source.as_os_str(), mjpeg.as_os_str(), os("--quality"), os("95")]);
+    let summary = ok(&[
+        os("transcode"),
+        source.as_os_str(),
+        mjpeg.as_os_str(),
+        os("--quality"),
+        os("95"),
+    ]);
     assert!(summary.contains("10 frames 320x240 4:2:0"), "{summary}");
     assert!(summary.contains("quality 95"), "{summary}");
     // Raw Motion-JPEG records no rate: give it for the AVI.
-    ok(&[os("transcode"), mjpeg.as_os_str(), avi.as_os_str(), os("--fps"), os("29.97")]);
+    ok(&[
+        os("transcode"),
+        mjpeg.as_os_str(),
+        avi.as_os_str(),
+        os("--fps"),
+        os("29.97"),
+    ]);
     ok(&[os("transcode"), avi.as_os_str(), back.as_os_str()]);
     ok(&[os("transcode"), avi.as_os_str(), mjpeg_again.as_os_str()]);
     // Remuxing copies the JPEG images byte for byte.
-    assert_eq!(std::fs::read(&mjpeg).unwrap(), std::fs::read(&mjpeg_again).unwrap());
+    assert_eq!(
+        std::fs::read(&mjpeg).unwrap(),
+        std::fs::read(&mjpeg_again).unwrap()
+    );
 
     // The decoded clip is close to the source, and it keeps the source's
     // frame rate through the AVI.
@@ -113,13 +143,19 @@ fn transcode_round_trips_through_every_container() {
     );
     let text = String::from_utf8_lossy(&counted.stdout);
     assert!(text.contains("codec_name=mjpeg"), "{text}");
-    assert!(text.contains("width=320") && text.contains("height=240"), "{text}");
+    assert!(
+        text.contains("width=320") && text.contains("height=240"),
+        "{text}"
+    );
     assert!(text.contains("nb_read_frames=10"), "{text}");
     let theirs = ffmpeg_raw(&avi, "yuvj420p");
     let size = ChromaFormat::Yuv420.frame_bytes(320, 240);
     for i in 0..10 {
-        let a = Frame::from_planar_bytes(320, 240, ChromaFormat::Yuv420, &ours[i * size..][..size]).unwrap();
-        let b = Frame::from_planar_bytes(320, 240, ChromaFormat::Yuv420, &theirs[i * size..][..size]).unwrap();
+        let a = Frame::from_planar_bytes(320, 240, ChromaFormat::Yuv420, &ours[i * size..][..size])
+            .unwrap();
+        let b =
+            Frame::from_planar_bytes(320, 240, ChromaFormat::Yuv420, &theirs[i * size..][..size])
+                .unwrap();
         check_close(&format!("avi frame {i}"), &a, &b, 48.0, 3).unwrap();
     }
 }
@@ -135,10 +171,23 @@ fn ffmpeg_mjpeg_and_avi_decode_like_ffmpeg() {
     ] {
         let input = d.join(format!("ff-{pix_fmt}.{ext}"));
         run_ffmpeg(
-            ["-f", "lavfi", "-i", "testsrc2=size=176x144:rate=25", "-frames:v", "5", "-pix_fmt", pix_fmt, "-c:v", "mjpeg", "-q:v", "4"]
-                .iter()
-                .map(|s| os(s))
-                .chain([input.as_os_str()]),
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=176x144:rate=25",
+                "-frames:v",
+                "5",
+                "-pix_fmt",
+                pix_fmt,
+                "-c:v",
+                "mjpeg",
+                "-q:v",
+                "4",
+            ]
+            .iter()
+            .map(|s| os(s))
+            .chain([input.as_os_str()]),
         );
         let out = d.join(format!("ours-{pix_fmt}.y4m"));
         let summary = ok(&[os("transcode"), input.as_os_str(), out.as_os_str()]);
@@ -149,7 +198,8 @@ fn ffmpeg_mjpeg_and_avi_decode_like_ffmpeg() {
         assert_eq!(ours.len(), 5 * size);
         for i in 0..5 {
             let a = Frame::from_planar_bytes(176, 144, format, &ours[i * size..][..size]).unwrap();
-            let b = Frame::from_planar_bytes(176, 144, format, &theirs[i * size..][..size]).unwrap();
+            let b =
+                Frame::from_planar_bytes(176, 144, format, &theirs[i * size..][..size]).unwrap();
             check_close(&format!("{pix_fmt} {ext} frame {i}"), &a, &b, 48.0, 3).unwrap();
         }
         let probe = ok(&[os("probe"), input.as_os_str()]);
@@ -168,7 +218,13 @@ fn probe_reports_the_encoding_quality() {
     let d = dir.path();
     let source = ffmpeg_y4m(d, "src.y4m", "64x48", "yuvj422p", 3);
     let avi = d.join("q.avi");
-    ok(&[os("transcode"), source.as_os_str(), avi.as_os_str(), os("-q"), os("75")]);
+    ok(&[
+        os("transcode"),
+        source.as_os_str(),
+        avi.as_os_str(),
+        os("-q"),
+        os("75"),
+    ]);
     let probe = ok(&[os("probe"), avi.as_os_str()]);
     for needle in [
         "AVI",
@@ -190,7 +246,10 @@ fn bad_input_gives_one_error_line() {
     let missing = d.join("missing.y4m");
     let out = d.join("out.y4m");
     fails(&[os("probe"), missing.as_os_str()], "missing.y4m");
-    fails(&[os("transcode"), garbage.as_os_str(), out.as_os_str()], "garbage.avi");
+    fails(
+        &[os("transcode"), garbage.as_os_str(), out.as_os_str()],
+        "garbage.avi",
+    );
     let notvideo = tessera_testkit::write_file(d, "notes.txt", b"hello");
     fails(&[os("probe"), notvideo.as_os_str()], "unknown video format");
     // A JPEG cut short inside its entropy-coded data.
@@ -199,10 +258,20 @@ fn bad_input_gives_one_error_line() {
     ok(&[os("transcode"), source.as_os_str(), jpeg.as_os_str()]);
     let bytes = std::fs::read(&jpeg).unwrap();
     let cut = tessera_testkit::write_file(d, "cut.mjpeg", &bytes[..bytes.len() * 2 / 3]);
-    fails(&[os("transcode"), cut.as_os_str(), out.as_os_str()], "cut.mjpeg");
+    fails(
+        &[os("transcode"), cut.as_os_str(), out.as_os_str()],
+        "cut.mjpeg",
+    );
     let bad_y4m = tessera_testkit::write_file(d, "bad.y4m", b"YUV4MPEG2 W0 H10 F25:1\nFRAME\n");
     fails(&[os("probe"), bad_y4m.as_os_str()], "bad.y4m");
-    fails(&[os("transcode"), source.as_os_str(), d.join("x.mp3").as_os_str()], "x.mp3");
+    fails(
+        &[
+            os("transcode"),
+            source.as_os_str(),
+            d.join("x.mp3").as_os_str(),
+        ],
+        "x.mp3",
+    );
 }
 
 #[test]
