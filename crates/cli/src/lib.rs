@@ -55,6 +55,9 @@ pub enum Command {
         /// Stop after this many frames.
         #[arg(long)]
         frames: Option<u64>,
+        /// Worker threads, each coding whole frames (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Run the main job on a generated clip: encode, remux, decode, and
     /// report sizes, speed and quality.
@@ -86,7 +89,9 @@ pub fn run(cli: Cli) -> Result<()> {
             standard_huffman,
             restart_interval,
             frames,
+            threads,
         } => {
+            let defaults = transcode::Options::default();
             let options = transcode::Options {
                 quality,
                 fps,
@@ -94,6 +99,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 restart_interval,
                 max_frames: frames,
                 progress: true,
+                threads: threads.unwrap_or(defaults.threads),
             };
             let summary = transcode::transcode(&input, &output, &options)?;
             println!("{summary}");

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tessera_container::ContainerKind;
 use tessera_core::{ChromaFormat, Limits, Rational};
+
 use tessera_jpeg::{EncodeOptions, HuffmanMode};
 
 use crate::media::{Input, Output, Picture};
@@ -27,6 +28,8 @@ pub struct Options {
     pub max_frames: Option<u64>,
     /// Draw a progress bar on a terminal.
     pub progress: bool,
+    /// Frames processed in parallel (each frame on one thread).
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -38,6 +41,7 @@ impl Default for Options {
             restart_interval: None,
             max_frames: None,
             progress: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -84,6 +88,7 @@ pub struct Summary {
     pub rate: Rational,
     pub seconds: f64,
     pub output_bytes: u64,
+    pub threads: usize,
 }
 
 impl fmt::Display for Summary {
@@ -91,7 +96,7 @@ impl fmt::Display for Summary {
         let fps = self.frames as f64 / self.seconds.max(1e-9);
         write!(
             f,
-            "{} -> {}: {} frames {}x{} {} at {} fps, {}; {:.2} s ({:.1} frames/s); {} bytes written",
+            "{} -> {}: {} frames {}x{} {} at {} fps, {}; {:.2} s on {} threads ({:.1} frames/s); {} bytes written",
             self.input.display(),
             self.output.display(),
             self.frames,
@@ -101,6 +106,7 @@ impl fmt::Display for Summary {
             self.rate,
             self.mode,
             self.seconds,
+            self.threads,
             fps,
             self.output_bytes
         )
@@ -109,6 +115,104 @@ impl fmt::Display for Summary {
 
 fn is_jpeg(kind: ContainerKind) -> bool {
     matches!(kind, ContainerKind::Mjpeg | ContainerKind::Avi)
+}
+
+/// A picture ready for the output container.
+enum Processed {
+    Frame(tessera_core::Frame),
+    Jpeg {
+        bytes: Vec<u8>,
+        width: usize,
+        height: usize,
+        format: ChromaFormat,
+    },
+}
+
+/// What one frame goes through.
+fn process(
+    picture: Picture,
+    mode: Mode,
+    limits: &Limits,
+    encode_options: &EncodeOptions,
+) -> Result<Processed> {
+    Ok(match (picture, mode) {
+        (Picture::Raw(frame), Mode::CopyFrames) => Processed::Frame(frame),
+        (Picture::Raw(frame), Mode::Encode(q)) => Processed::Jpeg {
+            bytes: tessera_jpeg::encode_frame(&frame, q, encode_options)?,
+            width: frame.width,
+            height: frame.height,
+            format: frame.format,
+        },
+        (Picture::Jpeg(bytes), Mode::Decode) => {
+            Processed::Frame(tessera_jpeg::decode_frame(&bytes, limits)?)
+        }
+        (Picture::Jpeg(bytes), Mode::Remux) => {
+            // Copied unchanged, but only once its headers parse.
+            let info = tessera_jpeg::read_info(&bytes, limits)?;
+            Processed::Jpeg {
+                format: info.chroma_format.unwrap_or(ChromaFormat::Yuv420),
+                width: info.width,
+                height: info.height,
+                bytes,
+            }
+        }
+        (Picture::Jpeg(bytes), Mode::Requantize(q)) => {
+            let image = tessera_jpeg::decode_coefficients(&bytes, limits)?;
+            let (luma, chroma) = tessera_jpeg::quality::tables_for_quality(q);
+            let requantized = tessera_jpeg::requantize(&image, &luma, &chroma)?;
+            Processed::Jpeg {
+                bytes: tessera_jpeg::encode_coefficients(&requantized, encode_options)?,
+                width: image.width,
+                height: image.height,
+                format: image.chroma_format().unwrap_or(ChromaFormat::Yuv420),
+            }
+        }
+        (_, mode) => bail!("internal: picture kind does not fit mode {mode}"),
+    })
+}
+
+/// Processes `batch` on up to `threads` scoped threads (frame
+/// parallelism), returning results in input order.
+fn process_batch(
+    batch: &mut Vec<Picture>,
+    mode: Mode,
+    limits: &Limits,
+    encode_options: &EncodeOptions,
+    threads: usize,
+) -> Vec<Result<Processed>> {
+    let pictures: Vec<Picture> = std::mem::take(batch);
+    if threads <= 1 || pictures.len() <= 1 {
+        return pictures
+            .into_iter()
+            .map(|p| process(p, mode, limits, encode_options))
+            .collect();
+    }
+    let per_thread = pictures.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Picture>> = Vec::new();
+    let mut rest = pictures.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(per_thread).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|p| process(p, mode, limits, encode_options))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(results) => results,
+                Err(_) => vec![Err(anyhow::anyhow!("a worker thread panicked"))],
+            })
+            .collect()
+    })
 }
 
 /// Converts `input` to `output`, the formats chosen by file name.
@@ -148,48 +252,49 @@ pub fn transcode(input: &Path, output: &Path, options: &Options) -> Result<Summa
     } else {
         ProgressBar::hidden()
     };
+    let threads = options.threads.max(1);
     let mut geometry = (0, 0, ChromaFormat::Mono);
     let mut index = 0u64;
-    while options.max_frames.is_none_or(|m| index < m) {
-        let Some(picture) = reader.next_picture()? else {
-            break;
-        };
-        let ctx = || format!("{}: frame {index}", input.display());
-        match (picture, mode) {
-            (Picture::Raw(frame), Mode::CopyFrames) => {
-                geometry = (frame.width, frame.height, frame.format);
-                writer.write_frame(&frame)?;
+    let mut batch = Vec::with_capacity(threads * 2);
+    loop {
+        // Read a batch (bounded: two pictures per worker), process it on
+        // the workers, write it in order.
+        batch.clear();
+        while batch.len() < threads * 2
+            && options
+                .max_frames
+                .is_none_or(|m| index + (batch.len() as u64) < m)
+        {
+            match reader.next_picture()? {
+                Some(picture) => batch.push(picture),
+                None => break,
             }
-            (Picture::Raw(frame), Mode::Encode(q)) => {
-                geometry = (frame.width, frame.height, frame.format);
-                let jpeg =
-                    tessera_jpeg::encode_frame(&frame, q, &encode_options).with_context(ctx)?;
-                writer.write_jpeg(&jpeg, frame.width, frame.height, frame.format)?;
-            }
-            (Picture::Jpeg(bytes), Mode::Decode) => {
-                let frame = tessera_jpeg::decode_frame(&bytes, &limits).with_context(ctx)?;
-                geometry = (frame.width, frame.height, frame.format);
-                writer.write_frame(&frame)?;
-            }
-            (Picture::Jpeg(bytes), Mode::Remux) => {
-                let info = tessera_jpeg::read_info(&bytes, &limits).with_context(ctx)?;
-                let format = info.chroma_format.unwrap_or(ChromaFormat::Yuv420);
-                geometry = (info.width, info.height, format);
-                writer.write_jpeg(&bytes, info.width, info.height, format)?;
-            }
-            (Picture::Jpeg(bytes), Mode::Requantize(q)) => {
-                let image = tessera_jpeg::decode_coefficients(&bytes, &limits).with_context(ctx)?;
-                let (luma, chroma) = tessera_jpeg::quality::tables_for_quality(q);
-                let requantized = tessera_jpeg::requantize(&image, &luma, &chroma)?;
-                let jpeg = tessera_jpeg::encode_coefficients(&requantized, &encode_options)?;
-                let format = image.chroma_format().unwrap_or(ChromaFormat::Yuv420);
-                geometry = (image.width, image.height, format);
-                writer.write_jpeg(&jpeg, image.width, image.height, format)?;
-            }
-            (_, mode) => bail!("internal: picture kind does not fit mode {mode}"),
         }
-        index += 1;
-        bar.inc(1);
+        if batch.is_empty() {
+            break;
+        }
+        let results = process_batch(&mut batch, mode, &limits, &encode_options, threads);
+        for result in results {
+            let processed =
+                result.with_context(|| format!("{}: frame {index}", input.display()))?;
+            match processed {
+                Processed::Frame(frame) => {
+                    geometry = (frame.width, frame.height, frame.format);
+                    writer.write_frame(&frame)?;
+                }
+                Processed::Jpeg {
+                    bytes,
+                    width,
+                    height,
+                    format,
+                } => {
+                    geometry = (width, height, format);
+                    writer.write_jpeg(&bytes, width, height, format)?;
+                }
+            }
+            index += 1;
+            bar.inc(1);
+        }
     }
     bar.finish_and_clear();
     if index == 0 {
@@ -211,5 +316,6 @@ pub fn transcode(input: &Path, output: &Path, options: &Options) -> Result<Summa
         rate,
         seconds: start.elapsed().as_secs_f64(),
         output_bytes,
+        threads,
     })
 }

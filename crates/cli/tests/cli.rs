@@ -110,6 +110,22 @@ fn transcode_round_trips_through_every_container() {
     ]);
     ok(&[os("transcode"), avi.as_os_str(), back.as_os_str()]);
     ok(&[os("transcode"), avi.as_os_str(), mjpeg_again.as_os_str()]);
+    // Frame-parallel coding gives the same bytes as one thread.
+    let single = d.join("single.mjpeg");
+    let summary = ok(&[
+        os("transcode"),
+        source.as_os_str(),
+        single.as_os_str(),
+        os("--quality"),
+        os("95"),
+        os("--threads"),
+        os("1"),
+    ]);
+    assert!(summary.contains("on 1 threads"), "{summary}");
+    assert_eq!(
+        std::fs::read(&mjpeg).unwrap(),
+        std::fs::read(&single).unwrap()
+    );
     // Remuxing copies the JPEG images byte for byte.
     assert_eq!(
         std::fs::read(&mjpeg).unwrap(),
