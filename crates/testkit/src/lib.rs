@@ -68,23 +68,29 @@ where
     out
 }
 
+/// Runs ffmpeg at `loglevel` with `args`, panicking with its stderr on
+/// failure.
+fn ffmpeg_at<I, S>(loglevel: &str, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let common = ["-hide_banner", "-nostdin", "-loglevel", loglevel, "-y"];
+    let args: Vec<std::ffi::OsString> = common
+        .iter()
+        .map(|s| s.into())
+        .chain(args.into_iter().map(|s| s.as_ref().to_owned()))
+        .collect();
+    run_tool(&ffmpeg(), args)
+}
+
 /// Runs ffmpeg quietly with `args`, panicking with its stderr on failure.
 pub fn run_ffmpeg<I, S>(args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut cmd = Command::new(ffmpeg());
-    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]);
-    cmd.args(args);
-    let out = cmd.output().expect("spawn ffmpeg");
-    assert!(
-        out.status.success(),
-        "ffmpeg failed ({:?}): {}",
-        cmd,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    ffmpeg_at("error", args)
 }
 
 /// Runs ffmpeg with `args` at `-loglevel warning` and returns its stderr,
@@ -94,17 +100,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut cmd = Command::new(ffmpeg());
-    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "warning", "-y"]);
-    cmd.args(args);
-    let out = cmd.output().expect("spawn ffmpeg");
-    assert!(
-        out.status.success(),
-        "ffmpeg failed ({:?}): {}",
-        cmd,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    String::from_utf8_lossy(&ffmpeg_at("warning", args).stderr).into_owned()
 }
 
 /// A fresh temporary folder, removed when dropped.
