@@ -4,11 +4,16 @@
 //!
 //! Written without I/O and without a clock: the caller pushes packets and
 //! gets back the frames they complete. A frame for timestamp T completes
-//! once every known sender is done with T, i.e. has sent T's marker or any
-//! packet of a later timestamp. A sender that goes quiet cannot stall the
-//! stream: when more than `max_pending_frames` frames wait, the oldest is
-//! completed anyway (counted as forced) and the senders that were not done
-//! with it are forgotten until they send again.
+//! once the known senders' subregions cover the whole frame and every one
+//! of them is done with T. A sender is done with T when it has sent a
+//! packet of a later timestamp, or when T's marker packet has arrived
+//! together with every packet before it: the sequence numbers from the
+//! sender's previous marker (or from the packet that starts its
+//! subregion) up to T's marker are all present, so reordering inside a
+//! frame never completes it early. A sender that goes quiet cannot stall
+//! the stream: when more than `max_pending_frames` frames wait, the oldest
+//! is completed anyway (counted as forced) and the senders that were not
+//! done with it are forgotten until they send again.
 //!
 //! Blocks keep their values between frames: a block no packet describes for
 //! a timestamp keeps its previous value (conditional replenishment), and a
@@ -20,7 +25,7 @@ use tessera_core::Limits;
 
 use crate::blockdata::walk;
 use crate::error::Invalid;
-use crate::geometry::FrameGeometry;
+use crate::geometry::{FrameGeometry, Region};
 use crate::header::{HEADER_LEN, ScHeader};
 use crate::image::ScImage;
 
@@ -37,6 +42,10 @@ pub struct AssemblerConfig {
     pub limits: Limits,
     /// Senders tracked at once; packets from more are dropped.
     pub max_sources: usize,
+    /// Wait until the senders' subregions cover the whole frame before
+    /// completing it (turn off when senders cover only part on purpose;
+    /// such frames otherwise complete only when forced).
+    pub require_full_coverage: bool,
 }
 
 impl Default for AssemblerConfig {
@@ -47,6 +56,7 @@ impl Default for AssemblerConfig {
             max_pending_bytes: 64 << 20,
             limits: Limits::default(),
             max_sources: 1024,
+            require_full_coverage: true,
         }
     }
 }
@@ -61,8 +71,8 @@ pub struct AssembledFrame {
     pub packets: Vec<Vec<u8>>,
     /// Blocks described for this timestamp.
     pub blocks_updated: usize,
-    /// Completed because later frames piled up, not because every sender
-    /// was done with it.
+    /// Completed because later frames piled up (or the stream was
+    /// flushed), not because every sender was done with it.
     pub forced: bool,
 }
 
@@ -97,10 +107,24 @@ impl AssemblerStats {
     }
 }
 
+/// What the assembler knows of one sender (SSRC).
 #[derive(Clone, Copy, Debug)]
 struct Source {
+    /// Latest timestamp it sent.
     latest: u32,
-    marked: Option<u32>,
+    /// Its subregion (from its latest packet).
+    region: Region,
+    /// Sequence number of the marker packet of its previous frame.
+    prev_end: Option<u16>,
+}
+
+/// One sender's packets for one waiting frame.
+#[derive(Clone, Debug, Default)]
+struct FrameSource {
+    seqs: HashSet<u16>,
+    marker: Option<u16>,
+    /// Sequence number of the packet that starts the subregion.
+    start: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -108,12 +132,28 @@ struct Pending {
     timestamp: u32,
     /// Packet, first block, block data range in the packet.
     packets: Vec<(Vec<u8>, u32, std::ops::Range<usize>)>,
-    seen: HashSet<(u32, u16)>,
+    sources: HashMap<u32, FrameSource>,
 }
 
 /// `a` is later than `b` in RTP timestamp order (wrap-aware).
 fn later(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) > 0
+}
+
+/// Whether a sender has sent everything it will send for `frame`.
+fn source_done(ssrc: u32, source: &Source, frame: &Pending) -> bool {
+    if later(source.latest, frame.timestamp) {
+        return true;
+    }
+    let Some(fs) = frame.sources.get(&ssrc) else {
+        return false;
+    };
+    let start = source.prev_end.map(|p| p.wrapping_add(1)).or(fs.start);
+    let (Some(end), Some(start)) = (fs.marker, start) else {
+        return false;
+    };
+    let span = usize::from(end.wrapping_sub(start)) + 1;
+    span <= fs.seqs.len() && (0..span).all(|i| fs.seqs.contains(&start.wrapping_add(i as u16)))
 }
 
 /// Reassembles SC streams into frames. See the module documentation.
@@ -127,6 +167,8 @@ pub struct Assembler {
     pending: Vec<Pending>,
     pending_bytes: usize,
     last_emitted: Option<u32>,
+    /// Cached answer of [`Assembler::covered`].
+    coverage: Option<bool>,
 }
 
 impl Assembler {
@@ -139,6 +181,7 @@ impl Assembler {
             pending: Vec::new(),
             pending_bytes: 0,
             last_emitted: None,
+            coverage: None,
         }
     }
 
@@ -149,6 +192,11 @@ impl Assembler {
     /// The current block state, if any packet was accepted.
     pub fn state(&self) -> Option<&ScImage> {
         self.state.as_ref()
+    }
+
+    /// The geometry of the stream, once known.
+    pub fn geometry(&self) -> Option<FrameGeometry> {
+        self.state.as_ref().map(|s| s.geometry)
     }
 
     fn reject(&mut self, reason: Invalid) -> Vec<AssembledFrame> {
@@ -185,21 +233,16 @@ impl Assembler {
             Ok(h) => h,
             Err(reason) => return self.reject(reason),
         };
-        let geometry = header.geometry;
-        if self
-            .config
-            .limits
-            .check_dimensions(
-                u64::from(geometry.true_width),
-                u64::from(geometry.true_height),
-            )
-            .is_err()
-        {
+        let (geometry, region) = (header.geometry, header.region);
+        let (w, h) = (
+            u64::from(geometry.true_width),
+            u64::from(geometry.true_height),
+        );
+        if self.config.limits.check_dimensions(w, h).is_err() {
             self.stats.over_limits += 1;
             return Vec::new();
         }
         let total = geometry.total_blocks();
-        let region = header.region;
         let check = walk(&payload[HEADER_LEN..], header.first_block, |addr, _| {
             if addr >= total {
                 Err(Invalid::BlockOutsideFrame)
@@ -216,6 +259,10 @@ impl Assembler {
             self.stats.late += 1;
             return Vec::new();
         }
+        if !self.sources.contains_key(&ssrc) && self.sources.len() >= self.config.max_sources {
+            self.stats.over_limits += 1;
+            return Vec::new();
+        }
 
         let mut completed = Vec::new();
         if self.state.as_ref().is_some_and(|s| s.geometry != geometry) {
@@ -227,36 +274,39 @@ impl Assembler {
             self.stats.geometry_changes += 1;
             self.state = None;
             self.sources.clear();
+            self.coverage = None;
         }
         self.state.get_or_insert_with(|| ScImage::zeroed(geometry));
 
-        let index = match self
+        let at = self
             .pending
             .iter()
-            .position(|p| !later(timestamp, p.timestamp))
-        {
+            .position(|p| !later(timestamp, p.timestamp));
+        let index = match at {
             Some(i) if self.pending[i].timestamp == timestamp => i,
-            at => {
+            _ => {
                 let i = at.unwrap_or(self.pending.len());
-                self.pending.insert(
-                    i,
-                    Pending {
-                        timestamp,
-                        packets: Vec::new(),
-                        seen: HashSet::new(),
-                    },
-                );
+                let frame = Pending {
+                    timestamp,
+                    packets: Vec::new(),
+                    sources: HashMap::new(),
+                };
+                self.pending.insert(i, frame);
                 i
             }
         };
-        if !self.sources.contains_key(&ssrc) && self.sources.len() >= self.config.max_sources {
-            self.stats.over_limits += 1;
-            return completed;
-        }
+        let starts_region = region.addresses(&geometry).next() == Some(header.first_block);
         let frame = &mut self.pending[index];
-        if !frame.seen.insert((ssrc, seq)) {
+        let entry = frame.sources.entry(ssrc).or_default();
+        if !entry.seqs.insert(seq) {
             self.stats.duplicates += 1;
             return completed;
+        }
+        if marker {
+            entry.marker = Some(seq);
+        }
+        if starts_region {
+            entry.start = Some(seq);
         }
         // Where the block data lies in the packet (padding excluded).
         let payload_start = payload.as_ptr() as usize - packet.as_ptr() as usize;
@@ -265,15 +315,22 @@ impl Assembler {
             .packets
             .push((packet.to_vec(), header.first_block, data));
         self.pending_bytes += packet.len();
+
         let source = self.sources.entry(ssrc).or_insert(Source {
             latest: timestamp,
-            marked: None,
+            region,
+            prev_end: None,
         });
         if later(timestamp, source.latest) {
             source.latest = timestamp;
         }
-        if marker {
-            source.marked = Some(timestamp);
+        if source.region != region {
+            source.region = region;
+            self.coverage = None;
+        }
+        if self.sources.len() > 1 && self.coverage == Some(false) {
+            // A new sender may complete the coverage.
+            self.coverage = None;
         }
         self.complete_ready(&mut completed);
         completed
@@ -283,29 +340,65 @@ impl Assembler {
     pub fn flush(&mut self) -> Vec<AssembledFrame> {
         let mut out = Vec::new();
         while !self.pending.is_empty() {
-            let all_done = self.done_with(self.pending[0].timestamp);
+            let all_done = self.oldest_done();
             out.push(self.emit(!all_done));
         }
         out
     }
 
-    fn done_with(&self, timestamp: u32) -> bool {
-        self.sources
-            .values()
-            .all(|s| later(s.latest, timestamp) || s.marked == Some(timestamp))
+    fn oldest_done(&mut self) -> bool {
+        let frame = &self.pending[0];
+        let all_done = self
+            .sources
+            .iter()
+            .all(|(&ssrc, source)| source_done(ssrc, source, frame));
+        all_done && (!self.config.require_full_coverage || self.covered())
+    }
+
+    /// Whether the known senders' subregions cover the whole frame.
+    fn covered(&mut self) -> bool {
+        if let Some(c) = self.coverage {
+            return c;
+        }
+        let Some(g) = self.geometry() else {
+            return false;
+        };
+        let (mw, mh) = (g.mcu_width(), g.mcu_height());
+        let cols = (g.bw() / u32::from(g.h_sub)) as usize;
+        let rows = (g.bh() / u32::from(g.v_sub)) as usize;
+        let mut mcus = vec![false; cols * rows];
+        for s in self.sources.values() {
+            let r = &s.region;
+            let x0 = (u32::from(r.x) / mw) as usize;
+            let y0 = (u32::from(r.y) / mh) as usize;
+            let x1 = ((u32::from(r.x) + u32::from(r.width)) / mw) as usize;
+            let y1 = ((u32::from(r.y) + u32::from(r.height)) / mh) as usize;
+            for y in y0..y1.min(rows) {
+                mcus[y * cols + x0.min(cols)..y * cols + x1.min(cols)].fill(true);
+            }
+        }
+        let covered = mcus.iter().all(|&m| m);
+        self.coverage = Some(covered);
+        covered
     }
 
     fn complete_ready(&mut self, out: &mut Vec<AssembledFrame>) {
-        while let Some(oldest) = self.pending.first() {
-            let ts = oldest.timestamp;
-            if self.done_with(ts) {
+        while !self.pending.is_empty() {
+            if self.oldest_done() {
                 out.push(self.emit(false));
             } else if self.pending.len() > self.config.max_pending_frames
                 || self.pending_bytes > self.config.max_pending_bytes
             {
                 // Forget the senders that held this frame up.
-                self.sources
-                    .retain(|_, s| later(s.latest, ts) || s.marked == Some(ts));
+                let frame = &self.pending[0];
+                let keep: HashSet<u32> = self
+                    .sources
+                    .iter()
+                    .filter(|&(&ssrc, source)| source_done(ssrc, source, frame))
+                    .map(|(&ssrc, _)| ssrc)
+                    .collect();
+                self.sources.retain(|ssrc, _| keep.contains(ssrc));
+                self.coverage = None;
                 out.push(self.emit(true));
             } else {
                 break;
@@ -330,6 +423,13 @@ impl Assembler {
             });
             packets.push(packet);
         }
+        // Each sender's marker here starts the sequence range of its next
+        // frame; without one, the next frame needs other evidence.
+        for (ssrc, fs) in &frame.sources {
+            if let Some(source) = self.sources.get_mut(ssrc) {
+                source.prev_end = fs.marker;
+            }
+        }
         self.last_emitted = Some(frame.timestamp);
         self.stats.frames += 1;
         if forced {
@@ -342,10 +442,5 @@ impl Assembler {
             blocks_updated: updated,
             forced,
         }
-    }
-
-    /// The geometry of the stream, once known.
-    pub fn geometry(&self) -> Option<FrameGeometry> {
-        self.state.as_ref().map(|s| s.geometry)
     }
 }
