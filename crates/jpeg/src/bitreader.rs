@@ -2,7 +2,7 @@
 //! marker detection and Huffman symbol decoding (T.81 F.2.2).
 
 use crate::error::{JpegError, Result};
-use crate::huffman::{DecodeTable, LOOKAHEAD};
+use crate::huffman::{COMBINED_BITS, DecodeTable, extend};
 
 /// A bit reader over one entropy-coded segment.
 ///
@@ -56,6 +56,15 @@ impl<'a> BitReader<'a> {
         self.refill_slow();
     }
 
+    /// Makes sure at least 32 bits are buffered: enough for one symbol
+    /// and its magnitude bits. Refills (to 57 or more) only below that.
+    #[inline(always)]
+    pub fn fill(&mut self) {
+        if self.count < 32 {
+            self.refill();
+        }
+    }
+
     #[cold]
     fn refill_slow(&mut self) {
         while self.count <= 56 {
@@ -105,29 +114,47 @@ impl<'a> BitReader<'a> {
     pub fn receive_extend(&mut self, n: u32) -> i32 {
         let v = self.peek(n) as i32;
         self.consume(n);
-        // Values below 2^(n-1) are negative: v - (2^n - 1).
-        if v < (1 << (n - 1)) {
-            v - (1 << n) + 1
-        } else {
-            v
-        }
+        extend(v, n)
     }
 
-    /// Decodes one Huffman symbol. Needs at least 16 bits in the
-    /// accumulator (call [`refill`](Self::refill) first).
+    /// Decodes one symbol `RRRRSSSS` and the coefficient its `SSSS`
+    /// magnitude bits give (T.81 F.2.2.1-F.2.2.2; 0 when `SSSS` is 0).
+    /// Needs at least 32 bits buffered (call [`fill`](Self::fill) first).
     #[inline(always)]
-    pub fn decode(&mut self, table: &DecodeTable) -> Result<u8> {
-        let entry = table.fast[(self.acc >> (64 - LOOKAHEAD)) as usize];
-        if entry != 0 {
-            self.consume(u32::from(entry >> 8));
-            return Ok(entry as u8);
+    pub fn decode_coefficient(&mut self, table: &DecodeTable) -> Result<(u8, i32)> {
+        let entry = table.combined[(self.acc >> (64 - COMBINED_BITS)) as usize];
+        let value = entry >> 16;
+        if value != 0 {
+            self.consume((entry & 0xFF) as u32);
+            return Ok(((entry >> 8) as u8, value));
         }
-        self.decode_slow(table)
+        self.decode_coefficient_slow(table, entry)
     }
 
+    /// The symbol alone, or nothing, was in the combined entry.
+    #[inline(always)]
+    fn decode_coefficient_slow(&mut self, table: &DecodeTable, entry: i32) -> Result<(u8, i32)> {
+        let symbol = if entry != 0 {
+            self.consume((entry & 0xFF) as u32);
+            (entry >> 8) as u8
+        } else {
+            self.decode_slow(table)?
+        };
+        let size = u32::from(symbol & 15);
+        let value = if size > 0 {
+            self.receive_extend(size)
+        } else {
+            0
+        };
+        Ok((symbol, value))
+    }
+
+    /// Decodes a symbol whose code is longer than the combined lookup
+    /// (or not in the table) with the canonical max-code walk of T.81
+    /// F.2.2.3.
     #[cold]
     fn decode_slow(&mut self, table: &DecodeTable) -> Result<u8> {
-        let mut len = LOOKAHEAD as usize + 1;
+        let mut len = COMBINED_BITS as usize + 1;
         let mut code = self.peek(len as u32) as i32;
         while code > table.maxcode[len] {
             len += 1;
@@ -202,6 +229,47 @@ mod tests {
         r.consume(1);
         assert!(r.overran());
         assert_eq!(r.marker_position(), 4);
+    }
+
+    #[test]
+    fn combined_lookup_matches_code_then_bits() {
+        use crate::huffman::{EncodeTable, HuffmanSpec, StdTable};
+        for which in [StdTable::DcLuma, StdTable::AcLuma, StdTable::AcChroma] {
+            let spec = HuffmanSpec::standard(which);
+            let (dec, enc) = (
+                DecodeTable::new(&spec).unwrap(),
+                EncodeTable::new(&spec).unwrap(),
+            );
+            for &symbol in &spec.values {
+                let size = u32::from(symbol & 15);
+                let (code, len) = (
+                    u64::from(enc.code[usize::from(symbol)]),
+                    u32::from(enc.size[usize::from(symbol)]),
+                );
+                for bits in 0..1u64 << size {
+                    // Code, magnitude bits, then a 1 0 1 ... tail.
+                    let word = ((code << size | bits) << (64 - len - size))
+                        | (0x5555_5555_5555_5555 >> (len + size));
+                    let mut data = Vec::new();
+                    for b in word.to_be_bytes() {
+                        data.push(b);
+                        if b == 0xFF {
+                            data.push(0); // byte stuffing
+                        }
+                    }
+                    let mut r = BitReader::new(&data, 0);
+                    r.refill();
+                    let got = r.decode_coefficient(&dec).unwrap();
+                    let value = if size > 0 {
+                        extend(bits as i32, size)
+                    } else {
+                        0
+                    };
+                    assert_eq!(got, (symbol, value), "symbol {symbol:#x} bits {bits:b}");
+                    assert_eq!(r.peek(16), ((word << (len + size)) >> 48) as u32);
+                }
+            }
+        }
     }
 
     #[test]

@@ -18,11 +18,28 @@ impl<'a> BitWriter<'a> {
         }
     }
 
-    /// Appends the low `size` bits of `bits` (size 0-16).
+    /// Runs `f` on a copy of this writer whose pending bits are locals,
+    /// which the compiler can keep in registers (the writer itself sits
+    /// behind a pointer that opaque calls might change); the bits are
+    /// stored back once at the end.
+    #[inline(always)]
+    pub fn scoped(&mut self, f: impl FnOnce(&mut BitWriter<'_>)) {
+        let mut local = BitWriter {
+            out: &mut *self.out,
+            acc: self.acc,
+            count: self.count,
+        };
+        f(&mut local);
+        let (acc, count) = (local.acc, local.count);
+        self.acc = acc;
+        self.count = count;
+    }
+
+    /// Appends the low `size` bits of `bits` (size 0-32).
     #[inline(always)]
     pub fn put(&mut self, bits: u32, size: u32) {
-        debug_assert!(size <= 16);
-        self.acc = (self.acc << size) | u64::from(bits & ((1u32 << size) - 1));
+        debug_assert!(size <= 32);
+        self.acc = (self.acc << size) | (u64::from(bits) & ((1u64 << size) - 1));
         self.count += size;
         if self.count >= 32 {
             self.count -= 32;

@@ -527,24 +527,23 @@ fn decode_block(
     pred: &mut i32,
     block: &mut [i16; 64],
 ) -> Result<()> {
-    reader.refill();
-    let size = u32::from(reader.decode(dc)?);
+    reader.fill();
+    let (size, diff) = reader.decode_coefficient(dc)?;
     if size > 11 {
         return Err(JpegError::malformed(
             0,
             format!("DC difference of category {size}"),
         ));
     }
-    if size > 0 {
-        *pred = pred.wrapping_add(reader.receive_extend(size));
-    }
+    *pred = pred.wrapping_add(diff);
     block[0] = (*pred).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
     let mut k = 1usize;
     while k < 64 {
-        reader.refill();
-        let rs = reader.decode(ac)?;
-        let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
-        if size == 0 {
+        reader.fill();
+        let (rs, value) = reader.decode_coefficient(ac)?;
+        let run = usize::from(rs >> 4);
+        if value == 0 {
+            // SSSS = 0: end of block, or ZRL (sixteen zeros).
             if run != 15 {
                 break; // EOB
             }
@@ -558,7 +557,7 @@ fn decode_block(
                 "a block's AC coefficients run past position 63",
             ));
         }
-        block[usize::from(ZIGZAG[k])] = reader.receive_extend(size) as i16;
+        block[usize::from(ZIGZAG[k])] = value as i16;
         k += 1;
     }
     Ok(())

@@ -99,31 +99,99 @@ fn category(v: i32) -> (u32, u32) {
     (cat, bits)
 }
 
-/// Calls `emit(is_dc, symbol, extra_bits, extra_size)` for each Huffman
-/// symbol of one block.
+/// Receives the Huffman symbols of a block, with the magnitude bits that
+/// follow each (`bits`, `size` of them).
+trait SymbolSink {
+    fn dc(&mut self, symbol: u8, bits: u32, size: u32);
+    fn ac(&mut self, symbol: u8, bits: u32, size: u32);
+}
+
+/// Counts symbols for optimized tables.
+struct Frequencies<'a> {
+    dc: &'a mut [u64; 256],
+    ac: &'a mut [u64; 256],
+}
+
+impl SymbolSink for Frequencies<'_> {
+    #[inline(always)]
+    fn dc(&mut self, symbol: u8, _: u32, _: u32) {
+        self.dc[usize::from(symbol)] += 1;
+    }
+
+    #[inline(always)]
+    fn ac(&mut self, symbol: u8, _: u32, _: u32) {
+        self.ac[usize::from(symbol)] += 1;
+    }
+}
+
+/// Writes symbols with their codes.
+struct Coder<'w, 'o> {
+    writer: &'w mut BitWriter<'o>,
+    dc: &'w EncodeTable,
+    ac: &'w EncodeTable,
+}
+
+impl Coder<'_, '_> {
+    #[inline(always)]
+    fn put(&mut self, table_is_dc: bool, symbol: u8, bits: u32, size: u32) {
+        let t = if table_is_dc { self.dc } else { self.ac };
+        let s = usize::from(symbol);
+        debug_assert!(t.size[s] > 0, "symbol {symbol:#x} missing from table");
+        // The code and its magnitude bits in one put (at most 27 bits).
+        self.writer.put(
+            (u32::from(t.code[s]) << size) | bits,
+            u32::from(t.size[s]) + size,
+        );
+    }
+}
+
+impl SymbolSink for Coder<'_, '_> {
+    #[inline(always)]
+    fn dc(&mut self, symbol: u8, bits: u32, size: u32) {
+        self.put(true, symbol, bits, size);
+    }
+
+    #[inline(always)]
+    fn ac(&mut self, symbol: u8, bits: u32, size: u32) {
+        self.put(false, symbol, bits, size);
+    }
+}
+
+/// Passes each Huffman symbol of one block to `sink` (T.81 F.1.2.1 and
+/// F.1.2.2).
+///
+/// The AC coefficients are put in zig-zag order and a 64-bit mask of the
+/// non-zero ones drives the scan, so zero runs cost one `trailing_zeros`
+/// instead of a test per coefficient.
 #[inline(always)]
-fn block_symbols(block: &[i16; 64], pred: &mut i32, mut emit: impl FnMut(bool, u8, u32, u32)) {
+fn block_symbols(block: &[i16; 64], pred: &mut i32, sink: &mut impl SymbolSink) {
     let dc = i32::from(block[0]).clamp(-1024, 1023);
     let (cat, bits) = category(dc - *pred);
     *pred = dc;
-    emit(true, cat as u8, bits, cat);
-    let mut run = 0u32;
-    for &z in &ZIGZAG[1..] {
-        let v = i32::from(block[usize::from(z)]).clamp(-AC_LIMIT, AC_LIMIT);
-        if v == 0 {
-            run += 1;
-            continue;
-        }
+    sink.dc(cat as u8, bits, cat);
+    let zigzag: [i16; 64] = std::array::from_fn(|i| block[usize::from(ZIGZAG[i])]);
+    let mut mask = 0u64;
+    for (i, &v) in zigzag.iter().enumerate() {
+        mask |= u64::from(v != 0) << i;
+    }
+    // Position 0 is the DC coefficient, coded above.
+    mask &= !1;
+    let mut last = 0u32;
+    while mask != 0 {
+        let k = mask.trailing_zeros();
+        mask &= mask - 1;
+        let mut run = k - last - 1;
         while run > 15 {
-            emit(false, 0xF0, 0, 0);
+            sink.ac(0xF0, 0, 0);
             run -= 16;
         }
+        let v = i32::from(zigzag[k as usize]).clamp(-AC_LIMIT, AC_LIMIT);
         let (cat, bits) = category(v);
-        emit(false, ((run << 4) | cat) as u8, bits, cat);
-        run = 0;
+        sink.ac(((run << 4) | cat) as u8, bits, cat);
+        last = k;
     }
-    if run > 0 {
-        emit(false, 0x00, 0, 0);
+    if last != 63 {
+        sink.ac(0x00, 0, 0);
     }
 }
 
@@ -151,15 +219,9 @@ pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) ->
             for_each_block(image, restart, |unit| match unit {
                 Unit::Restart(_) => preds = [0; 4],
                 Unit::Block(ci, bx, by) => {
-                    let f = &mut freq[table_id(ci)];
+                    let (dc, ac) = &mut freq[table_id(ci)];
                     let block = image.components[ci].block(bx, by);
-                    block_symbols(block, &mut preds[ci], |is_dc, symbol, _, _| {
-                        if is_dc {
-                            f.0[usize::from(symbol)] += 1;
-                        } else {
-                            f.1[usize::from(symbol)] += 1;
-                        }
-                    });
+                    block_symbols(block, &mut preds[ci], &mut Frequencies { dc, ac });
                 }
             });
             freq.iter()
@@ -185,13 +247,8 @@ pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) ->
         Unit::Block(ci, bx, by) => {
             let (dc, ac) = &tables[table_id(ci)];
             let block = image.components[ci].block(bx, by);
-            block_symbols(block, &mut preds[ci], |is_dc, symbol, bits, size| {
-                let t = if is_dc { dc } else { ac };
-                let s = usize::from(symbol);
-                debug_assert!(t.size[s] > 0, "symbol {symbol:#x} missing from table");
-                writer.put(u32::from(t.code[s]), u32::from(t.size[s]));
-                writer.put(bits, size);
-            });
+            let pred = &mut preds[ci];
+            writer.scoped(|writer| block_symbols(block, pred, &mut Coder { writer, dc, ac }));
         }
     });
     writer.flush();

@@ -67,32 +67,53 @@ impl HuffmanSpec {
     }
 }
 
-/// Bits looked up at once when decoding.
-pub(crate) const LOOKAHEAD: u32 = 9;
+/// Bits looked up at once when decoding: the combined table resolves a
+/// symbol and the magnitude bits after it in one step.
+pub(crate) const COMBINED_BITS: u32 = 10;
 
-/// A decoding table: a direct lookup for codes up to [`LOOKAHEAD`] bits
+/// A decoding table: a combined lookup for codes up to [`COMBINED_BITS`] bits
 /// and the canonical max-code walk (T.81 F.2.2.3) for longer ones.
 #[derive(Clone, Debug)]
 pub(crate) struct DecodeTable {
-    /// Indexed by the next LOOKAHEAD bits: `symbol | length << 8`, or 0
-    /// when the code is longer than LOOKAHEAD.
-    pub fast: [u16; 1 << LOOKAHEAD],
     /// Largest code of each length (index 1-16), -1 when none; entry 17 is
     /// a sentinel.
     pub maxcode: [i32; 18],
     /// `valptr[l] - mincode[l]`: add to a code of length `l` to index values.
     pub offset: [i32; 17],
     pub values: [u8; 256],
+    /// Indexed by the next COMBINED_BITS bits; see [`Combined`].
+    pub combined: [Combined; 1 << COMBINED_BITS],
+}
+
+/// A combined table entry: the symbol `RRRRSSSS` (for DC tables, the
+/// category) whose code starts the looked-up bits, and when the `SSSS`
+/// magnitude bits after the code fit too, the coefficient they give
+/// (T.81 F.2.2.1 EXTEND), so that most coefficients take one lookup.
+///
+/// Bits 0-7: bits to consume (code length, plus `SSSS` when the value is
+/// included; 0 when the code is longer than the lookup). Bits 8-15: the
+/// symbol. Bits 16-31: the coefficient, or 0 when its bits did not fit
+/// (a coefficient with `SSSS > 0` is never 0).
+pub(crate) type Combined = i32;
+
+/// T.81 F.2.2.1 EXTEND: the signed value of `size` magnitude bits `v`.
+#[inline(always)]
+pub(crate) fn extend(v: i32, size: u32) -> i32 {
+    if v < (1 << (size - 1)) {
+        v - (1 << size) + 1
+    } else {
+        v
+    }
 }
 
 impl DecodeTable {
     pub fn new(spec: &HuffmanSpec) -> Result<DecodeTable> {
         let codes = spec.codes()?;
         let mut table = DecodeTable {
-            fast: [0; 1 << LOOKAHEAD],
             maxcode: [-1; 18],
             offset: [0; 17],
             values: [0; 256],
+            combined: [0; 1 << COMBINED_BITS],
         };
         table.values[..spec.values.len()].copy_from_slice(&spec.values);
         let mut k = 0usize;
@@ -108,14 +129,31 @@ impl DecodeTable {
         table.maxcode[17] = i32::MAX;
         for (i, &(code, len)) in codes.iter().enumerate() {
             let len = u32::from(len);
-            if len <= LOOKAHEAD {
-                let shift = LOOKAHEAD - len;
-                let base = usize::from(code) << shift;
-                let entry = u16::from(spec.values[i]) | (len as u16) << 8;
-                table.fast[base..base + (1 << shift)].fill(entry);
+            if len <= COMBINED_BITS {
+                table.fill_combined(u32::from(code), len, spec.values[i]);
             }
         }
         Ok(table)
+    }
+
+    /// Sets the combined entries of the `len`-bit `code` for `symbol`.
+    fn fill_combined(&mut self, code: u32, len: u32, symbol: u8) {
+        let size = u32::from(symbol & 15);
+        let sym = i32::from(symbol) << 8;
+        let free = COMBINED_BITS - len;
+        let base = (code << free) as usize;
+        if size == 0 || size > free {
+            // Only the symbol: its magnitude bits (if any) are read after.
+            self.combined[base..base + (1 << free)].fill(sym | len as i32);
+            return;
+        }
+        let rest = free - size;
+        for v in 0..1u32 << size {
+            let value = extend(v as i32, size);
+            let entry = (value << 16) | sym | (len + size) as i32;
+            let start = base + ((v << rest) as usize);
+            self.combined[start..start + (1 << rest)].fill(entry);
+        }
     }
 }
 

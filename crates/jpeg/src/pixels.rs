@@ -91,7 +91,8 @@ pub fn frame_to_coefficients(
     )?;
     for (ci, (comp, plane)) in image.components.iter_mut().zip(&frame.planes).enumerate() {
         debug_assert_eq!((comp.width, comp.height), (plane.width, plane.height));
-        let quant = if ci == 0 { &luma.0 } else { &chroma.0 };
+        // A reciprocal table: quantizing by multiplication, same results.
+        let quant = tessera_dsp::quant::QuantRecip::new(if ci == 0 { &luma.0 } else { &chroma.0 });
         let mut coeffs = [0i16; 64];
         let mut padded = [0u8; 64];
         let full_w = plane.width / 8;
@@ -111,7 +112,7 @@ pub fn frame_to_coefficients(
                     }
                     tessera_dsp::fdct_8x8_u8(&padded, 8, &mut coeffs);
                 }
-                tessera_dsp::quant::quantize(&coeffs, quant, comp.block_mut(bx, by));
+                quant.quantize(&coeffs, comp.block_mut(bx, by));
             }
         }
     }
