@@ -346,6 +346,8 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
                             "a component is coded in two scans (progressive data in a sequential file?)",
                         ));
                     }
+                    // T.81 B.2.4.1: a scan's tables are defined before it.
+                    parser.quant_for(&frame.components[s.index])?;
                 }
                 img.quant_tables = parser.quant;
                 img.restart_interval = parser.restart_interval;
@@ -536,7 +538,10 @@ fn decode_block(
         ));
     }
     *pred = pred.wrapping_add(diff);
-    block[0] = (*pred).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+    // 8-bit samples give DC coefficients in -1024..=1023 (T.81 A.3.1);
+    // corrupt differences can add up past that, and an encoder could not
+    // write such a value back. Saturate, as the pixels would.
+    block[0] = (*pred).clamp(-1024, 1023) as i16;
     let mut k = 1usize;
     while k < 64 {
         reader.fill();

@@ -183,6 +183,23 @@ pub fn parse_dht(
             ));
         }
         let values = rest[16..16 + total].to_vec();
+        // With 8-bit samples DC differences have categories 0-11 and AC
+        // coefficients RRRRSSSS with SSSS 0-10 (T.81 F.1.2.1, F.1.2.2). A
+        // larger category would decode to a coefficient no 8-bit encoder
+        // can write back.
+        let bad = values.iter().find(|&&v| match class {
+            0 => v > 11,
+            _ => v & 15 > 10,
+        });
+        if let Some(v) = bad {
+            return Err(JpegError::malformed(
+                seg.offset,
+                format!(
+                    "{} Huffman table {id} holds symbol 0x{v:02X}, a category too large for 8-bit samples",
+                    if class == 0 { "DC" } else { "AC" }
+                ),
+            ));
+        }
         store(class, id, HuffmanSpec { bits, values }).map_err(|e| match e {
             JpegError::Malformed { reason, .. } => JpegError::malformed(seg.offset, reason),
             other => other,
