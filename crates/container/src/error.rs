@@ -73,6 +73,10 @@ pub enum Error {
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 
+    /// A packet capture file is malformed.
+    #[error("malformed pcap capture: {0}")]
+    Pcap(String),
+
     /// The underlying reader or writer failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

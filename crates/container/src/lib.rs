@@ -38,6 +38,7 @@ mod detect;
 mod error;
 mod io_util;
 pub mod mjpeg;
+pub mod pcap;
 pub mod y4m;
 
 pub use detect::ContainerKind;

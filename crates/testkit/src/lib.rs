@@ -50,6 +50,13 @@ pub fn cjpeg() -> PathBuf {
     })
 }
 
+/// Path of Wireshark's `tshark`, the independent reader of our captures.
+pub fn tshark() -> PathBuf {
+    which("tshark").unwrap_or_else(|| {
+        panic!("tshark is not installed; run `scripts/test` (it installs tshark with apt) or `apt-get install tshark`")
+    })
+}
+
 /// Runs a program, panicking with its stderr on failure.
 pub fn run_tool<I, S>(program: &Path, args: I) -> Output
 where
