@@ -39,7 +39,14 @@ impl<'a> BitWriter<'a> {
     #[inline(always)]
     pub fn put(&mut self, bits: u32, size: u32) {
         debug_assert!(size <= 32);
-        self.acc = (self.acc << size) | (u64::from(bits) & ((1u64 << size) - 1));
+        self.put_exact((u64::from(bits) & ((1u64 << size) - 1)) as u32, size);
+    }
+
+    /// [`put`](Self::put) for `bits` that are already below `2^size`.
+    #[inline(always)]
+    pub fn put_exact(&mut self, bits: u32, size: u32) {
+        debug_assert!(size <= 32 && u64::from(bits) >> size == 0);
+        self.acc = (self.acc << size) | u64::from(bits);
         self.count += size;
         if self.count >= 32 {
             self.count -= 32;

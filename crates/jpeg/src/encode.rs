@@ -137,8 +137,9 @@ impl Coder<'_, '_> {
         let t = if table_is_dc { self.dc } else { self.ac };
         let s = usize::from(symbol);
         debug_assert!(t.size[s] > 0, "symbol {symbol:#x} missing from table");
-        // The code and its magnitude bits in one put (at most 27 bits).
-        self.writer.put(
+        // The code and its magnitude bits in one put (at most 27 bits);
+        // `category` masks `bits`, and canonical codes fit their length.
+        self.writer.put_exact(
             (u32::from(t.code[s]) << size) | bits,
             u32::from(t.size[s]) + size,
         );
@@ -157,6 +158,23 @@ impl SymbolSink for Coder<'_, '_> {
     }
 }
 
+/// Bit `i` set when `values[i]` is not zero. The compares vectorize; each
+/// eight 0/1 bytes become eight bits with one multiply (the product's top
+/// byte collects byte `j` at bit `j`; no two partial products meet there).
+#[inline(always)]
+fn nonzero_mask(values: &[i16; 64]) -> u64 {
+    let mut flags = [0u8; 64];
+    for (f, &v) in flags.iter_mut().zip(values) {
+        *f = u8::from(v != 0);
+    }
+    let mut mask = 0u64;
+    for (i, chunk) in flags.chunks_exact(8).enumerate() {
+        let bytes = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        mask |= (bytes.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
+    }
+    mask
+}
+
 /// Passes each Huffman symbol of one block to `sink` (T.81 F.1.2.1 and
 /// F.1.2.2).
 ///
@@ -169,13 +187,17 @@ fn block_symbols(block: &[i16; 64], pred: &mut i32, sink: &mut impl SymbolSink) 
     let (cat, bits) = category(dc - *pred);
     *pred = dc;
     sink.dc(cat as u8, bits, cat);
-    let zigzag: [i16; 64] = std::array::from_fn(|i| block[usize::from(ZIGZAG[i])]);
-    let mut mask = 0u64;
-    for (i, &v) in zigzag.iter().enumerate() {
-        mask |= u64::from(v != 0) << i;
+    // Blocks with no AC coefficient (flat areas) need no zig-zag pass.
+    if nonzero_mask(block) & !1 == 0 {
+        sink.ac(0x00, 0, 0);
+        return;
+    }
+    let mut zigzag = [0i16; 64];
+    for (z, &n) in zigzag.iter_mut().zip(&ZIGZAG) {
+        *z = block[usize::from(n)];
     }
     // Position 0 is the DC coefficient, coded above.
-    mask &= !1;
+    let mut mask = nonzero_mask(&zigzag) & !1;
     let mut last = 0u32;
     while mask != 0 {
         let k = mask.trailing_zeros();
@@ -390,4 +412,37 @@ pub fn encode_frame(frame: &Frame, quality: u8, options: &EncodeOptions) -> Resu
     let (luma, chroma) = crate::quality::tables_for_quality(quality);
     let image = crate::pixels::frame_to_coefficients(frame, &luma, &chroma)?;
     encode_coefficients(&image, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonzero_mask_sets_one_bit_per_nonzero_value() {
+        let mut values = [0i16; 64];
+        assert_eq!(nonzero_mask(&values), 0);
+        // Every single position, and a few mixed patterns.
+        for i in 0..64 {
+            values = [0; 64];
+            values[i] = if i % 2 == 0 { -1 } else { 1023 };
+            assert_eq!(nonzero_mask(&values), 1u64 << i);
+        }
+        let mut state = 0x1234_5678_9ABC_DEF0u64;
+        for _ in 0..1000 {
+            let mut expected = 0u64;
+            for (i, v) in values.iter_mut().enumerate() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *v = if state >> 62 == 0 {
+                    (state >> 40) as i16 | 1
+                } else {
+                    0
+                };
+                expected |= u64::from(*v != 0) << i;
+            }
+            assert_eq!(nonzero_mask(&values), expected);
+        }
+    }
 }
