@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // Alternate the Huffman mode on the input length so both encoder
     // paths are checked.
-    let huffman = if data.len() % 2 == 0 {
+    let huffman = if data.len().is_multiple_of(2) {
         HuffmanMode::Optimized
     } else {
         HuffmanMode::Standard
