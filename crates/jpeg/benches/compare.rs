@@ -10,10 +10,13 @@
 //! synthetic card with flat areas) and `testsrc2` with temporal noise
 //! (texture everywhere, like a camera's grain), both `-q:v 3` MJPEG.
 //! Criterion benches every in-process path with `Throughput::Elements(1)`
-//! (frames); ffmpeg is timed by its own `-benchmark` CPU time (user +
-//! system) over two run lengths, the difference divided by the difference
-//! in frames so start-up cost drops out. A table of ms/frame and ratios is
-//! printed at the end; `docs/performance.md` records one run.
+//! (frames). For the closing table the in-process paths are timed again as
+//! median thread CPU time per frame, and ffmpeg by its own `-benchmark` CPU
+//! time (user + system) over two run lengths, the difference divided by the
+//! difference in frames so start-up cost drops out: CPU time on both sides,
+//! so other load on the machine does not skew the ratios. A table of
+//! ms/frame and ratios is printed at the end; `docs/performance.md` records
+//! one run.
 //!
 //! Run without `--bench` (as `cargo test --benches` does) every path runs
 //! once as a smoke test and ffmpeg is not timed.
@@ -109,20 +112,37 @@ fn opts(huffman: HuffmanMode) -> EncodeOptions {
     }
 }
 
-/// Median wall time of `f` in ms over at least `min_runs` runs and about
-/// `budget` of time, after two warm-up runs.
-fn median_ms(budget: Duration, min_runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
+/// This thread's CPU time in ms (Linux `schedstat`), so that our figures
+/// are CPU time like ffmpeg's and other load on the machine does not
+/// inflate them; wall time since `epoch` where that file is missing.
+fn thread_time_ms(epoch: Instant) -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or_else(|| epoch.elapsed().as_secs_f64() * 1e3, |ns| ns / 1e6)
+}
+
+/// CPU ms per run of `f`: the median over five batches of about 150 ms
+/// each (the kernel may update the CPU-time counter only at each timer
+/// tick, so single runs cannot be timed with it), after two warm-up runs.
+fn median_ms(mut f: impl FnMut()) -> f64 {
+    let epoch = Instant::now();
     f();
     let start = Instant::now();
-    let mut times = Vec::new();
-    while times.len() < min_runs || start.elapsed() < budget {
-        let t = Instant::now();
-        f();
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    f();
+    let once = start.elapsed().as_secs_f64().max(1e-6);
+    let runs = (0.15 / once).ceil() as usize;
+    let mut per_run: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = thread_time_ms(epoch);
+            for _ in 0..runs {
+                f();
+            }
+            (thread_time_ms(epoch) - t) / runs as f64
+        })
+        .collect();
+    per_run.sort_by(f64::total_cmp);
+    per_run[2]
 }
 
 /// CPU seconds (user + system) ffmpeg reports with `-benchmark`.
@@ -296,8 +316,7 @@ fn main() {
         }
         // Our own medians for the table (criterion keeps its estimates to
         // itself), then the peer processes.
-        let budget = Duration::from_millis(700);
-        let time = |f: &mut dyn FnMut()| median_ms(budget, 15, f);
+        let time = |f: &mut dyn FnMut()| median_ms(f);
         let figures = Figures {
             coeffs: time(&mut || drop(decode_coefficients(jpeg, &limits).unwrap())),
             pixels: time(&mut || drop(decode_frame(jpeg, &limits).unwrap())),
@@ -324,7 +343,9 @@ fn main() {
 
 fn print_table(table: &[(&Input, Figures)]) {
     println!();
-    println!("JPEG 1920x1080 4:2:0, one thread, ms/frame (median; ffmpeg: CPU time)");
+    println!(
+        "JPEG 1920x1080 4:2:0, one thread, CPU ms/frame (ours, zune: median; ffmpeg: -benchmark)"
+    );
     print!("{:<44}", "");
     for (input, _) in table {
         print!("{:>16}", input.name);

@@ -154,10 +154,11 @@ fn frame_to_rgb(frame: &Frame) -> RgbImage {
     let mut cb = vec![0u8; w];
     let mut cr = vec![0u8; w];
     for y in 0..h {
-        let (cb_row, cr_row) = (frame.planes[1].row(y >> sy), frame.planes[2].row(y >> sy));
-        for x in 0..w {
-            cb[x] = cb_row[x >> sx];
-            cr[x] = cr_row[x >> sx];
+        // Upsample a chroma row once, for the first luma row that uses it.
+        if y & ((1 << sy) - 1) == 0 {
+            let c = y >> sy;
+            upsample_row(frame.planes[1].row(c), sx, &mut cb);
+            upsample_row(frame.planes[2].row(c), sx, &mut cr);
         }
         tessera_dsp::color::ycbcr_to_rgb_row(
             frame.planes[0].row(y),
@@ -170,6 +171,19 @@ fn frame_to_rgb(frame: &Frame) -> RgbImage {
         width: w,
         height: h,
         data,
+    }
+}
+
+/// Nearest-neighbour horizontal upsampling by `2^shift` into `dst`.
+fn upsample_row(src: &[u8], shift: u32, dst: &mut [u8]) {
+    match shift {
+        0 => dst.copy_from_slice(&src[..dst.len()]),
+        1 => tessera_dsp::color::upsample_row_h2(src, dst),
+        _ => {
+            for (x, d) in dst.iter_mut().enumerate() {
+                *d = src[x >> shift];
+            }
+        }
     }
 }
 
@@ -199,4 +213,40 @@ pub fn requantize(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every format and odd sizes: each RGB pixel is the conversion of its
+    /// own luma sample and the chroma sample covering it.
+    #[test]
+    fn rgb_takes_the_chroma_sample_covering_each_pixel() {
+        for format in ChromaFormat::ALL {
+            for (w, h) in [(1, 1), (17, 13), (100, 37)] {
+                let frame = tessera_core::pattern::moving_pattern(w, h, format, 3);
+                let rgb = frame_to_rgb(&frame);
+                let (sx, sy) = format.chroma_shift();
+                for y in 0..h {
+                    for x in 0..w {
+                        let luma = frame.planes[0].row(y)[x];
+                        let mut expected = [luma; 3];
+                        if format != ChromaFormat::Mono {
+                            let cb = frame.planes[1].row(y >> sy)[x >> sx];
+                            let cr = frame.planes[2].row(y >> sy)[x >> sx];
+                            tessera_dsp::color::ycbcr_to_rgb_row(
+                                &[luma],
+                                &[cb],
+                                &[cr],
+                                &mut expected,
+                            );
+                        }
+                        let got = &rgb.data[(y * w + x) * 3..][..3];
+                        assert_eq!(got, expected, "{format} {w}x{h} at ({x}, {y})");
+                    }
+                }
+            }
+        }
+    }
 }
