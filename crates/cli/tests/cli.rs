@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tessera_core::{ChromaFormat, Frame};
-use tessera_testkit::{check_close, ffprobe, run_ffmpeg, run_tool, temp_dir};
+use tessera_testkit::{check_close, ffmpeg_raw, ffprobe, run_ffmpeg, run_tool, temp_dir};
 
 fn tessera(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tessera"))
@@ -66,20 +66,6 @@ fn ffmpeg_y4m(dir: &Path, name: &str, size: &str, pix_fmt: &str, frames: u32) ->
     args.push(path.as_os_str());
     run_ffmpeg(args);
     path
-}
-
-fn ffmpeg_raw(input: &Path, pix_fmt: &str) -> Vec<u8> {
-    let raw = input.with_extension("ffraw");
-    run_ffmpeg([
-        os("-i"),
-        input.as_os_str(),
-        os("-f"),
-        os("rawvideo"),
-        os("-pix_fmt"),
-        os(pix_fmt),
-        raw.as_os_str(),
-    ]);
-    std::fs::read(raw).unwrap()
 }
 
 #[test]

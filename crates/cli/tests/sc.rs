@@ -56,17 +56,7 @@ fn ffmpeg_mjpeg(dir: &Path, name: &str, src: &str, frames: &str, q: &str) -> Pat
 }
 
 fn raw_frames(path: &Path, w: usize, h: usize) -> Vec<Frame> {
-    let raw = path.with_extension("raw");
-    run_ffmpeg([
-        os("-i"),
-        path.as_os_str(),
-        os("-f"),
-        os("rawvideo"),
-        os("-pix_fmt"),
-        os("yuvj420p"),
-        raw.as_os_str(),
-    ]);
-    tessera_testkit::split_rawvideo(&std::fs::read(raw).unwrap(), w, h, ChromaFormat::Yuv420)
+    tessera_testkit::ffmpeg_frames(path, w, h, ChromaFormat::Yuv420)
 }
 
 #[test]

@@ -13,18 +13,9 @@ use tessera_testkit::{check_close, cjpeg, psnr, run_ffmpeg, run_ffmpeg_warnings,
 
 /// ffmpeg's decode of `jpeg` as raw planes in the file's own sampling.
 fn ffmpeg_decode(jpeg: &Path, format: ChromaFormat, w: usize, h: usize) -> Frame {
-    let raw = jpeg.with_extension("raw");
-    run_ffmpeg([
-        "-i".as_ref(),
-        jpeg.as_os_str(),
-        "-f".as_ref(),
-        "rawvideo".as_ref(),
-        "-pix_fmt".as_ref(),
-        format.ffmpeg_pix_fmt().as_ref(),
-        raw.as_os_str(),
-    ]);
-    let bytes = std::fs::read(&raw).unwrap();
-    Frame::from_planar_bytes(w, h, format, &bytes).expect("ffmpeg raw frame size")
+    let mut frames = tessera_testkit::ffmpeg_frames(jpeg, w, h, format);
+    assert_eq!(frames.len(), 1, "one picture");
+    frames.remove(0)
 }
 
 /// A test picture encoded by ffmpeg's MJPEG encoder.

@@ -3,25 +3,9 @@
 //! the DCT domain reproduce the original coefficients, and ffmpeg decodes
 //! both files to identical pixels.
 
-use std::path::Path;
-
 use tessera_core::{ChromaFormat, Limits};
 use tessera_sc::{Assembler, AssemblerConfig, Packetizer, PacketizerConfig, ScImage};
-use tessera_testkit::{run_ffmpeg, temp_dir};
-
-fn ffmpeg_raw(jpeg: &Path, pix_fmt: &str) -> Vec<u8> {
-    let raw = jpeg.with_extension("raw");
-    run_ffmpeg([
-        "-i".as_ref(),
-        jpeg.as_os_str(),
-        "-f".as_ref(),
-        "rawvideo".as_ref(),
-        "-pix_fmt".as_ref(),
-        pix_fmt.as_ref(),
-        raw.as_os_str(),
-    ]);
-    std::fs::read(raw).unwrap()
-}
+use tessera_testkit::{ffmpeg_raw, run_ffmpeg, temp_dir};
 
 #[test]
 fn sc_round_trip_reproduces_ffmpeg_jpeg_coefficients() {

@@ -110,6 +110,38 @@ where
     String::from_utf8_lossy(&ffmpeg_at("warning", args).stderr).into_owned()
 }
 
+/// ffmpeg's decode of every frame of `input` as raw planes in `pix_fmt`
+/// (written next to the input with the extension `ffraw`).
+pub fn ffmpeg_raw(input: &Path, pix_fmt: &str) -> Vec<u8> {
+    let raw = input.with_extension("ffraw");
+    run_ffmpeg([
+        "-i".as_ref(),
+        input.as_os_str(),
+        "-f".as_ref(),
+        "rawvideo".as_ref(),
+        "-pix_fmt".as_ref(),
+        std::ffi::OsStr::new(pix_fmt),
+        raw.as_os_str(),
+    ]);
+    std::fs::read(&raw).expect("read ffmpeg's raw output")
+}
+
+/// ffmpeg's decode of every frame of `input` in the full-range planar
+/// layout of `format`.
+pub fn ffmpeg_frames(
+    input: &Path,
+    width: usize,
+    height: usize,
+    format: tessera_core::ChromaFormat,
+) -> Vec<Frame> {
+    split_rawvideo(
+        &ffmpeg_raw(input, format.ffmpeg_pix_fmt()),
+        width,
+        height,
+        format,
+    )
+}
+
 /// A fresh temporary folder, removed when dropped.
 pub fn temp_dir() -> TempDir {
     tempfile::Builder::new()
