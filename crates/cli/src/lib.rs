@@ -19,7 +19,12 @@ pub mod transcode;
 
 /// tessera: a software-only parallel video system.
 #[derive(Debug, Parser)]
-#[command(name = "tessera", version, about, propagate_version = true)]
+#[command(
+    name = "tessera",
+    version,
+    about = "tessera: a software-only parallel video system (DCT-domain JPEG, SC regions, Motion-JPEG files)",
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
