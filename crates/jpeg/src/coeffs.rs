@@ -160,6 +160,19 @@ impl CoefficientImage {
         }
     }
 
+    /// The geometry and tables of an image with no blocks stored: a layout
+    /// for [`encode_with_source`](crate::encode_with_source), which asks
+    /// for blocks as it codes them.
+    pub fn layout(
+        width: usize,
+        height: usize,
+        specs: &[ComponentSpec],
+        quant_tables: [Option<QuantTable>; 4],
+        limits: &Limits,
+    ) -> Result<CoefficientImage> {
+        CoefficientImage::empty(width, height, specs, quant_tables, limits)
+    }
+
     fn empty(
         width: usize,
         height: usize,

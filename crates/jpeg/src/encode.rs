@@ -222,9 +222,50 @@ fn table_id(index: usize) -> usize {
     usize::from(index > 0)
 }
 
+/// Supplies quantized blocks to [`encode_with_source`] as it codes them, so
+/// a caller that computes or quantizes blocks on the fly never stores a
+/// whole coefficient image.
+pub trait BlockSource {
+    /// The quantized block (natural order) of component `comp` at block
+    /// column `bx`, row `by` of that component's grid.
+    fn block(&mut self, comp: usize, bx: usize, by: usize) -> &[i16; 64];
+}
+
+/// The blocks of a stored coefficient image.
+struct Stored<'a>(&'a CoefficientImage);
+
+impl BlockSource for Stored<'_> {
+    #[inline(always)]
+    fn block(&mut self, comp: usize, bx: usize, by: usize) -> &[i16; 64] {
+        self.0.components[comp].block(bx, by)
+    }
+}
+
 /// Encodes a coefficient image to a complete JPEG file.
 pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) -> Result<Vec<u8>> {
-    validate(image)?;
+    validate(image, true)?;
+    encode(image, &mut Stored(image), options)
+}
+
+/// Encodes the picture `layout` describes (size, components, sampling,
+/// quantization tables, restart interval; its blocks are not read and may
+/// be empty, see [`CoefficientImage::layout`]) with blocks asked from
+/// `source` in coding order. With [`HuffmanMode::Optimized`] every block is
+/// asked for twice (statistics, then coding).
+pub fn encode_with_source(
+    layout: &CoefficientImage,
+    source: &mut impl BlockSource,
+    options: &EncodeOptions,
+) -> Result<Vec<u8>> {
+    validate(layout, false)?;
+    encode(layout, source, options)
+}
+
+fn encode(
+    image: &CoefficientImage,
+    source: &mut impl BlockSource,
+    options: &EncodeOptions,
+) -> Result<Vec<u8>> {
     let restart = options.restart_interval.unwrap_or(image.restart_interval);
     let table_count = if image.components.len() == 1 { 1 } else { 2 };
     let specs: Vec<(HuffmanSpec, HuffmanSpec)> = match options.huffman {
@@ -242,7 +283,7 @@ pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) ->
                 Unit::Restart(_) => preds = [0; 4],
                 Unit::Block(ci, bx, by) => {
                     let (dc, ac) = &mut freq[table_id(ci)];
-                    let block = image.components[ci].block(bx, by);
+                    let block = source.block(ci, bx, by);
                     block_symbols(block, &mut preds[ci], &mut Frequencies { dc, ac });
                 }
             });
@@ -256,7 +297,11 @@ pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) ->
         .map(|(dc, ac)| Ok((EncodeTable::new(dc)?, EncodeTable::new(ac)?)))
         .collect::<Result<_>>()?;
 
-    let blocks: usize = image.components.iter().map(|c| c.blocks.len()).sum();
+    let blocks: usize = image
+        .components
+        .iter()
+        .map(|c| c.blocks_wide * c.blocks_high)
+        .sum();
     let mut out = Vec::with_capacity(1024 + blocks * 24);
     write_headers(&mut out, image, options, &specs, restart);
     let mut writer = BitWriter::new(&mut out);
@@ -268,7 +313,7 @@ pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) ->
         }
         Unit::Block(ci, bx, by) => {
             let (dc, ac) = &tables[table_id(ci)];
-            let block = image.components[ci].block(bx, by);
+            let block = source.block(ci, bx, by);
             let pred = &mut preds[ci];
             writer.scoped(|writer| block_symbols(block, pred, &mut Coder { writer, dc, ac }));
         }
@@ -278,7 +323,8 @@ pub fn encode_coefficients(image: &CoefficientImage, options: &EncodeOptions) ->
     Ok(out)
 }
 
-fn validate(image: &CoefficientImage) -> Result<()> {
+/// Checks that `image` can be coded; `stored` also checks its blocks.
+fn validate(image: &CoefficientImage, stored: bool) -> Result<()> {
     let n = image.components.len();
     if n != 1 && n != 3 {
         return Err(JpegError::InvalidInput(format!(
@@ -311,7 +357,7 @@ fn validate(image: &CoefficientImage) -> Result<()> {
         })?;
         if c.blocks_wide != mcus_wide * usize::from(c.h)
             || c.blocks_high != mcus_high * usize::from(c.v)
-            || c.blocks.len() != c.blocks_wide * c.blocks_high
+            || (stored && c.blocks.len() != c.blocks_wide * c.blocks_high)
         {
             return Err(JpegError::InvalidInput(format!(
                 "component {} has a block grid that does not match the image geometry",

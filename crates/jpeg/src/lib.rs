@@ -34,6 +34,8 @@ pub mod tables;
 
 pub use coeffs::{CoefficientImage, Component, ComponentSpec, Process, QuantTable, sampling_for};
 pub use decode::{JpegInfo, decode_coefficients, decode_frame, read_info};
-pub use encode::{EncodeOptions, HuffmanMode, encode_coefficients, encode_frame};
+pub use encode::{
+    BlockSource, EncodeOptions, HuffmanMode, encode_coefficients, encode_frame, encode_with_source,
+};
 pub use error::{JpegError, Result};
 pub use pixels::{RgbImage, coefficients_to_frame, decode_rgb, frame_to_coefficients, requantize};

@@ -2,6 +2,7 @@
 //! coefficient images and pixels.
 
 use tessera_core::{Frame, Limits};
+use tessera_dsp::quant::QuantRecip;
 use tessera_jpeg::{CoefficientImage, ComponentSpec, QuantTable};
 
 use crate::blockdata::{COEFF_MAX, COEFF_MIN};
@@ -148,8 +149,8 @@ impl ScImage {
     /// quantized blocks of `self`.
     fn quantize_into(&self, image: &mut CoefficientImage, luma: &QuantTable, chroma: &QuantTable) {
         let g = &self.geometry;
-        let luma_q = Quantizer::new(&luma.0);
-        let chroma_q = Quantizer::new(&chroma.0);
+        let luma_q = QuantRecip::new(&luma.0);
+        let chroma_q = QuantRecip::new(&chroma.0);
         for plane in [PlaneKind::Y, PlaneKind::Cr, PlaneKind::Cb] {
             let comp = &mut image.components[component_of(plane)];
             let q = if plane == PlaneKind::Y {
@@ -177,36 +178,60 @@ impl ScImage {
     }
 
     /// Encodes as a baseline JPEG with the given tables and the Annex K
-    /// Huffman tables: the DCT-domain transcode (no inverse DCT).
+    /// Huffman tables: the DCT-domain transcode (no inverse DCT). Each
+    /// block is quantized as the encoder reaches it, so no quantized copy
+    /// of the frame is ever stored.
     pub fn to_jpeg_bytes(
         &self,
         luma: &QuantTable,
         chroma: &QuantTable,
     ) -> Result<Vec<u8>, ScError> {
-        self.to_jpeg_bytes_with(luma, chroma, &mut None)
-    }
-
-    /// [`ScImage::to_jpeg_bytes`] for a stream of frames: the coefficient
-    /// image is kept in `scratch` between calls instead of being allocated
-    /// per frame.
-    pub fn to_jpeg_bytes_with(
-        &self,
-        luma: &QuantTable,
-        chroma: &QuantTable,
-        scratch: &mut Option<CoefficientImage>,
-    ) -> Result<Vec<u8>, ScError> {
-        let image = match scratch {
-            Some(image) => {
-                self.to_jpeg_into(luma, chroma, image)?;
-                image
-            }
-            None => scratch.insert(self.to_jpeg(luma, chroma)?),
+        let g = &self.geometry;
+        let layout = CoefficientImage::layout(
+            usize::from(g.true_width),
+            usize::from(g.true_height),
+            &component_specs(g),
+            [Some(*luma), Some(*chroma), None, None],
+            &Limits::unlimited(),
+        )?;
+        // JPEG component order: Y, Cb, Cr.
+        let planes = [PlaneKind::Y, PlaneKind::Cb, PlaneKind::Cr];
+        let mut source = Quantizing {
+            blocks: &self.blocks,
+            tables: [QuantRecip::new(&luma.0), QuantRecip::new(&chroma.0)],
+            bases: planes.map(|p| g.plane_base(p) as usize),
+            widths: planes.map(|p| g.plane_blocks(p).0 as usize),
+            scratch: [0; 64],
         };
         let options = tessera_jpeg::EncodeOptions {
             huffman: tessera_jpeg::HuffmanMode::Standard,
             ..tessera_jpeg::EncodeOptions::default()
         };
-        Ok(tessera_jpeg::encode_coefficients(image, &options)?)
+        Ok(tessera_jpeg::encode_with_source(
+            &layout,
+            &mut source,
+            &options,
+        )?)
+    }
+}
+
+/// Quantizes SC blocks as the JPEG encoder asks for them.
+struct Quantizing<'a> {
+    blocks: &'a [[i16; 64]],
+    /// Luma, chroma.
+    tables: [QuantRecip; 2],
+    /// First SC address and block columns of JPEG components 0, 1, 2.
+    bases: [usize; 3],
+    widths: [usize; 3],
+    scratch: [i16; 64],
+}
+
+impl tessera_jpeg::BlockSource for Quantizing<'_> {
+    #[inline]
+    fn block(&mut self, comp: usize, bx: usize, by: usize) -> &[i16; 64] {
+        let addr = self.bases[comp] + by * self.widths[comp] + bx;
+        self.tables[usize::from(comp > 0)].quantize(&self.blocks[addr], &mut self.scratch);
+        &self.scratch
     }
 }
 
@@ -226,86 +251,9 @@ fn component_specs(g: &FrameGeometry) -> [ComponentSpec; 3] {
     ]
 }
 
-/// Quantization by one table with the results of
-/// `tessera_dsp::quant::quantize` (`sign(c) * ((|c| + q/2) / q)`, 0 read
-/// as 1) in a form the compiler vectorizes with the baseline x86-64 SSE2
-/// (`tessera_dsp::quant::QuantRecip` needs 64-bit products and stays
-/// scalar: about 4x slower here).
-///
-/// Division by `q >= 2` is a 32x32->64-bit multiply by
-/// `m = floor(2^32 / q) + 1` and a shift, exact for dividends below 2^16
-/// (see `QuantRecip`); `|c| + q/2 <= 32768 + 32767` is. For `q = 1`, `m`
-/// would not fit 32 bits, so `(|c| + 1) * (2^32 - 1) >> 32` gives `|c|`
-/// instead. Signs are applied without branches: SC coefficients of
-/// natural images have unpredictable signs.
-struct Quantizer {
-    half: [u32; 64],
-    mul: [u32; 64],
-}
-
-impl Quantizer {
-    fn new(quant: &[u16; 64]) -> Quantizer {
-        Quantizer {
-            half: quant.map(|q| if q <= 1 { 1 } else { u32::from(q) / 2 }),
-            mul: quant.map(|q| {
-                if q <= 1 {
-                    u32::MAX
-                } else {
-                    ((1u64 << 32) / u64::from(q) + 1) as u32
-                }
-            }),
-        }
-    }
-
-    #[inline]
-    fn quantize(&self, coeffs: &[i16; 64], out: &mut [i16; 64]) {
-        for i in 0..64 {
-            let c = i32::from(coeffs[i]);
-            // All ones for negative coefficients, else zero.
-            let sign = c >> 31;
-            let magnitude = ((c ^ sign) - sign) as u32 + self.half[i];
-            let m = ((u64::from(magnitude) * u64::from(self.mul[i])) >> 32) as i32;
-            out[i] = ((m ^ sign) - sign) as i16;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every `i16` coefficient against the reference division for table
-    /// entries 0-300 (every 8-bit baseline entry), powers of two and their
-    /// neighbours, and the 16-bit extremes; then tables mixing them.
-    #[test]
-    fn quantizer_matches_the_reference_for_every_coefficient() {
-        let mut divisors: Vec<u16> = (0..=300).collect();
-        for bit in 9..16 {
-            let p = 1u16 << bit;
-            divisors.extend([p - 1, p, p + 1]);
-        }
-        divisors.extend([1000, 4095, 4097, 12345, 65534, 65535]);
-        let coeffs: Vec<i16> = (i16::MIN..=i16::MAX).collect();
-        let check = |table: &[u16; 64]| {
-            let q = Quantizer::new(table);
-            for block in coeffs.chunks_exact(64) {
-                let block: &[i16; 64] = block.try_into().expect("64 coefficients");
-                let (mut fast, mut reference) = ([0; 64], [0; 64]);
-                q.quantize(block, &mut fast);
-                tessera_dsp::quant::quantize(block, table, &mut reference);
-                assert_eq!(fast, reference, "table {table:?}");
-            }
-        };
-        for &d in &divisors {
-            check(&[d; 64]);
-        }
-        for chunk in divisors.chunks(64) {
-            let mut table = [1u16; 64];
-            table[..chunk.len()].copy_from_slice(chunk);
-            table.reverse();
-            check(&table);
-        }
-    }
 
     #[test]
     fn to_jpeg_into_reuses_or_rebuilds_and_matches_to_jpeg() {
@@ -329,12 +277,17 @@ mod tests {
                 .expect("to_jpeg_into");
             assert_eq!(out, sc.to_jpeg(&luma, &chroma).expect("to_jpeg"));
         }
-        let mut scratch = None;
+        // Quantizing as the encoder goes gives the bytes of quantizing the
+        // whole frame first.
+        let options = tessera_jpeg::EncodeOptions {
+            huffman: tessera_jpeg::HuffmanMode::Standard,
+            ..tessera_jpeg::EncodeOptions::default()
+        };
         for sc in [&a, &b, &small] {
+            let stored = sc.to_jpeg(&luma, &chroma).expect("to_jpeg");
             assert_eq!(
-                sc.to_jpeg_bytes_with(&luma, &chroma, &mut scratch)
-                    .expect("bytes"),
-                sc.to_jpeg_bytes(&luma, &chroma).expect("bytes")
+                sc.to_jpeg_bytes(&luma, &chroma).expect("bytes"),
+                tessera_jpeg::encode_coefficients(&stored, &options).expect("encode")
             );
         }
     }

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use tessera_core::Limits;
-use tessera_jpeg::{CoefficientImage, QuantTable, decode_coefficients};
+use tessera_jpeg::{QuantTable, decode_coefficients};
 use tessera_sc::{
     AssembledFrame, Assembler, AssemblerConfig, Packetizer, PacketizerConfig, ScImage,
 };
@@ -93,7 +93,6 @@ pub fn measure(resolution: &str, inputs: &[Coded], reps: usize) -> Vec<FrameRow>
     let mut packetizer = Packetizer::new(PacketizerConfig::new(0x5C00_0001)).expect("packetizer");
     let mut feed = Feed::new();
     let (luma, chroma) = output_tables();
-    let mut scratch: Option<CoefficientImage> = None;
     let fastest = |f: &mut dyn FnMut()| {
         (0..reps)
             .map(|_| {
@@ -116,7 +115,7 @@ pub fn measure(resolution: &str, inputs: &[Coded], reps: usize) -> Vec<FrameRow>
             let transcode = fastest(&mut || {
                 let jpeg = prepared
                     .image
-                    .to_jpeg_bytes_with(&luma, &chroma, &mut scratch)
+                    .to_jpeg_bytes(&luma, &chroma)
                     .expect("transcode");
                 out_bytes = jpeg.len();
             });

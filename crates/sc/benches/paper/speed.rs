@@ -63,10 +63,7 @@ pub fn measure(dir: &Path, inputs: &[Coded], passes: usize, with_ffmpeg: bool) -
                 out_bytes = 0;
                 for (p, best) in prepared.iter().zip(&mut fastest) {
                     let t = Instant::now();
-                    let jpeg = p
-                        .image
-                        .to_jpeg_bytes_with(&luma, &chroma, &mut scratch)
-                        .expect("transcode");
+                    let jpeg = p.image.to_jpeg_bytes(&luma, &chroma).expect("transcode");
                     *best = best.min(t.elapsed().as_secs_f64());
                     out_bytes += jpeg.len();
                 }
@@ -79,7 +76,7 @@ pub fn measure(dir: &Path, inputs: &[Coded], passes: usize, with_ffmpeg: bool) -
                     std::hint::black_box(
                         frame
                             .image
-                            .to_jpeg_bytes_with(&luma, &chroma, &mut scratch)
+                            .to_jpeg_bytes(&luma, &chroma)
                             .expect("transcode"),
                     );
                 }
@@ -92,7 +89,8 @@ pub fn measure(dir: &Path, inputs: &[Coded], passes: usize, with_ffmpeg: bool) -
             };
             for _ in 0..passes {
                 for (p, (quantize, huffman)) in prepared.iter().zip(&mut halves) {
-                    let image = scratch.as_mut().expect("used above");
+                    let image = scratch
+                        .get_or_insert_with(|| p.image.to_jpeg(&luma, &chroma).expect("quantize"));
                     let t = Instant::now();
                     p.image
                         .to_jpeg_into(&luma, &chroma, image)
