@@ -79,6 +79,6 @@ fuzz_target!(|data: &[u8]| {
     frames.extend(assembler.flush());
     if disturb & 3 == 0 {
         assert_eq!(frames.len(), 1);
-        assert_eq!(frames[0].image, image);
+        assert_eq!(*frames[0].image, image);
     }
 });

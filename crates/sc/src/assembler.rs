@@ -20,6 +20,7 @@
 //! lost packet leaves its blocks as they were.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use tessera_core::Limits;
 
@@ -65,8 +66,10 @@ impl Default for AssemblerConfig {
 #[derive(Clone, Debug)]
 pub struct AssembledFrame {
     pub timestamp: u32,
-    /// Every block's current value.
-    pub image: ScImage,
+    /// Every block's current value. Shared with the assembler's block state:
+    /// dropping it before the next frame completes lets the assembler
+    /// update the blocks in place; holding it costs one copy of the frame.
+    pub image: Arc<ScImage>,
     /// The valid packets that described this frame, in arrival order.
     pub packets: Vec<Vec<u8>>,
     /// Blocks described for this timestamp.
@@ -161,7 +164,7 @@ fn source_done(ssrc: u32, source: &Source, frame: &Pending) -> bool {
 pub struct Assembler {
     config: AssemblerConfig,
     stats: AssemblerStats,
-    state: Option<ScImage>,
+    state: Option<Arc<ScImage>>,
     sources: HashMap<u32, Source>,
     /// Waiting frames, oldest first.
     pending: Vec<Pending>,
@@ -191,7 +194,7 @@ impl Assembler {
 
     /// The current block state, if any packet was accepted.
     pub fn state(&self) -> Option<&ScImage> {
-        self.state.as_ref()
+        self.state.as_deref()
     }
 
     /// The geometry of the stream, once known.
@@ -276,7 +279,8 @@ impl Assembler {
             self.sources.clear();
             self.coverage = None;
         }
-        self.state.get_or_insert_with(|| ScImage::zeroed(geometry));
+        self.state
+            .get_or_insert_with(|| Arc::new(ScImage::zeroed(geometry)));
 
         let at = self
             .pending
@@ -409,7 +413,9 @@ impl Assembler {
     /// Applies the oldest waiting frame to the block state and returns it.
     fn emit(&mut self, forced: bool) -> AssembledFrame {
         let frame = self.pending.remove(0);
-        let state = self.state.as_mut().expect("a frame implies a state");
+        let shared = self.state.as_mut().expect("a frame implies a state");
+        // Copies the blocks only if the previous frame is still held.
+        let state = Arc::make_mut(shared);
         let mut updated = 0usize;
         let mut packets = Vec::with_capacity(frame.packets.len());
         for (packet, first_block, data) in frame.packets {
@@ -437,7 +443,7 @@ impl Assembler {
         }
         AssembledFrame {
             timestamp: frame.timestamp,
-            image: state.clone(),
+            image: Arc::clone(shared),
             packets,
             blocks_updated: updated,
             forced,

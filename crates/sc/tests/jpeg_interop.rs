@@ -61,7 +61,7 @@ fn sc_round_trip_reproduces_ffmpeg_jpeg_coefficients() {
         }
         frames.extend(assembler.flush());
         assert_eq!(frames.len(), 1);
-        assert_eq!(frames[0].image, image, "{pix_fmt} {size}");
+        assert_eq!(*frames[0].image, image, "{pix_fmt} {size}");
 
         // Requantize with the input's own tables: the same coefficients.
         let luma = coefficients.quant_table(0).unwrap();

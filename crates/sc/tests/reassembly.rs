@@ -106,7 +106,7 @@ proptest! {
         packets.extend(dups);
         let (frames, assembler) = assemble(&packets);
         prop_assert_eq!(frames.len(), 1);
-        prop_assert_eq!(&frames[0].image, &image);
+        prop_assert_eq!(&*frames[0].image, &image);
         prop_assert_eq!(assembler.stats().invalid_total(), 0);
 
         // Merged into one stream of the parent geometry: the same frame.
@@ -120,7 +120,7 @@ proptest! {
         prop_assert_eq!(merged.last().map(|p| p[1] & 0x80), Some(0x80));
         let (again, _) = assemble(&merged);
         prop_assert_eq!(again.len(), 1);
-        prop_assert_eq!(&again[0].image, &image);
+        prop_assert_eq!(&*again[0].image, &image);
     }
 }
 
@@ -154,7 +154,7 @@ fn lost_packets_keep_previous_blocks() {
         }
     }
     assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].image, first);
+    assert_eq!(*frames[0].image, first);
     // Frame 2: drop the second packet of the first band and the marked
     // last packet of the second band.
     let mut lost_blocks = Vec::new();

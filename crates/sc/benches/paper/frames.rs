@@ -109,7 +109,7 @@ pub fn measure(resolution: &str, inputs: &[Coded], reps: usize) -> Vec<FrameRow>
             let sc_bytes = prepared.packets.iter().map(Vec::len).sum();
             let sc_packets = prepared.packets.len();
             let assembled = feed.assemble(&mut prepared.packets);
-            assert!(assembled.image == prepared.image, "SC round trip");
+            assert!(*assembled.image == prepared.image, "SC round trip");
             let assemble = fastest(&mut || drop(feed.assemble(&mut prepared.packets)));
             let mut out_bytes = 0;
             let transcode = fastest(&mut || {
