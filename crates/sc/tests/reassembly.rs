@@ -244,3 +244,41 @@ fn a_silent_sender_cannot_stall_the_stream() {
         assert!(assembler.stats().late > 0);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// Rate limiting keeps the stream valid: every packet is accepted, and
+    /// each coefficient arrives unchanged or zeroed by the rules asked for.
+    #[test]
+    fn rate_limited_streams_stay_valid(
+        image in image_strategy(),
+        quality in 1u8..=100,
+        cutoff in 0u8..=14,
+        max_packet in 162usize..1500,
+    ) {
+        let g = image.geometry;
+        let (luma, _) = tessera_jpeg::quality::tables_for_quality(quality);
+        let mut config = PacketizerConfig::new(7);
+        config.max_packet = max_packet;
+        config.rate_limit = tessera_sc::RateLimit {
+            zero_below: Some(luma),
+            frequency_cutoff: Some(cutoff),
+            replenish_threshold: None,
+        };
+        let mut packetizer = Packetizer::new(config).unwrap();
+        let packets = packetizer.packetize(&image, g.full_region(), 0).unwrap();
+        let (frames, assembler) = assemble(&packets);
+        prop_assert_eq!(assembler.stats().invalid_total(), 0);
+        prop_assert_eq!(frames.len(), 1);
+        for (got, sent) in frames[0].image.blocks.iter().zip(&image.blocks) {
+            for k in 0..64 {
+                let q = i32::from(luma.0[k]);
+                let small = i32::from(sent[k]).abs() + q / 2 < q;
+                let above = k > 0 && (k % 8 + k / 8) as u8 > cutoff;
+                let expected = if small || above { 0 } else { sent[k] };
+                prop_assert_eq!(got[k], expected, "k {}", k);
+            }
+        }
+    }
+}
