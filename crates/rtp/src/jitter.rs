@@ -10,7 +10,8 @@
 //! - the first packet is the one after the previous frame's last (known
 //!   once that frame was released or dropped with its marker), or one the
 //!   payload format says starts a frame (RTP/JPEG: fragment offset 0, see
-//!   [`FrameStart`]);
+//!   [`FrameStart`]); so with a generic payload the stream's first frame,
+//!   whose start nothing tells, is dropped;
 //! - the last packet carries the marker bit, or is followed by a packet of
 //!   another timestamp.
 //!
@@ -305,9 +306,8 @@ impl JitterBuffer {
             if gap > u64::from(self.config.restart_gap) {
                 match source.probation.take() {
                     Some((held, held_at))
-                        if RtpHeader::parse(&held).is_ok_and(|h| {
-                            h.sequence.wrapping_add(1) == header.sequence
-                        }) =>
+                        if RtpHeader::parse(&held)
+                            .is_ok_and(|h| h.sequence.wrapping_add(1) == header.sequence) =>
                     {
                         self.restart(index);
                         self.insert(index, held, held_at);
@@ -377,7 +377,7 @@ impl JitterBuffer {
             .check(header.payload_type, &packet[header.payload.clone()]);
         let s = &mut self.sources[index];
         let highest_before = s.seq.highest();
-        let ext_seq = s.seq.peek(header.sequence);
+        let ext_seq = s.seq.extend(header.sequence);
         if s.packets.contains_key(&ext_seq) {
             self.stats.duplicates += 1;
             return;
@@ -438,7 +438,11 @@ impl JitterBuffer {
                 .sources
                 .iter()
                 .enumerate()
-                .filter_map(|(i, s)| s.frames.first_key_value().map(|(_, f)| (i, f.first_arrival)))
+                .filter_map(|(i, s)| {
+                    s.frames
+                        .first_key_value()
+                        .map(|(_, f)| (i, f.first_arrival))
+                })
                 .min_by_key(|&(_, t)| t)
                 .map(|(i, _)| i);
             let Some(i) = oldest else { break };
@@ -462,15 +466,16 @@ impl JitterBuffer {
         let contiguous = frame.highest - frame.lowest + 1 == frame.count;
         let last = s.packets.get(&frame.highest);
         let end_known = last.is_some_and(|p| p.marker)
-            || s
-                .packets
+            || s.packets
                 .get(&(frame.highest + 1))
                 .is_some_and(|p| p.ext_ts != ext_ts);
         let starts = s.packets.get(&frame.lowest).and_then(|p| p.starts);
         let (start_ok, settled) = match s.boundary {
             Boundary::Known(next) => (frame.lowest == next, frame.lowest == next),
             Boundary::After(h) => (frame.lowest == h + 1, frame.lowest == h + 1),
-            Boundary::Start => (starts.is_none(), false),
+            // Nothing is known before the first frame: only the payload
+            // format can say it is whole.
+            Boundary::Start => (false, false),
         };
         let start_ok = starts != Some(false) && (start_ok || starts == Some(true));
         let complete = contiguous && end_known && start_ok;
@@ -502,7 +507,10 @@ impl JitterBuffer {
                 packets.push(p.data);
             }
         }
-        s.released_seq = Some(s.released_seq.map_or(frame.highest, |r| r.max(frame.highest)));
+        s.released_seq = Some(
+            s.released_seq
+                .map_or(frame.highest, |r| r.max(frame.highest)),
+        );
         s.released_ts = Some(ext_ts);
         s.boundary = if marker {
             Boundary::Known(frame.highest + 1)
@@ -551,7 +559,11 @@ impl JitterBuffer {
             .sources
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| s.frames.first_key_value().map(|(_, f)| (f.first_arrival, i)))
+            .filter_map(|(i, s)| {
+                s.frames
+                    .first_key_value()
+                    .map(|(_, f)| (f.first_arrival, i))
+            })
             .collect();
         order.sort_unstable();
         for (_, i) in order {

@@ -58,10 +58,7 @@ fn addr_type(address: &IpAddr) -> &'static str {
 /// timing, one `m=video` line and its `a=rtpmap`. Lines end in CRLF.
 pub fn write_sdp(session_name: &str, stream: &SdpStream) -> String {
     // The name is one line of text; keep it so.
-    let name: String = session_name
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    let name: String = session_name.chars().filter(|c| !c.is_control()).collect();
     let name = if name.trim().is_empty() {
         "tessera".to_string()
     } else {

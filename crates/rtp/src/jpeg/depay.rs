@@ -182,9 +182,7 @@ impl JpegDepayloader {
         if header.length == 0 {
             self.stats.cached_tables += 1;
             return self.tables[slot].as_deref().copied().ok_or_else(|| {
-                RtpError::malformed(format!(
-                    "RTP/JPEG Q {q} refers to tables never received"
-                ))
+                RtpError::malformed(format!("RTP/JPEG Q {q} refers to tables never received"))
             });
         }
         if header.precision != 0 {

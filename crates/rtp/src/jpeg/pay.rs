@@ -26,12 +26,8 @@ use crate::error::{Result, RtpError};
 /// RTP fixed header without CSRCs or extension (RFC 3550 section 5.1).
 const RTP_HEADER_LEN: usize = 12;
 /// Smallest `max_packet` accepted: room for every header and the tables.
-pub const MIN_PACKET: usize = RTP_HEADER_LEN
-    + MainHeader::LEN
-    + RestartHeader::LEN
-    + QuantHeader::LEN
-    + 128
-    + 32;
+pub const MIN_PACKET: usize =
+    RTP_HEADER_LEN + MainHeader::LEN + RestartHeader::LEN + QuantHeader::LEN + 128 + 32;
 /// The fragment offset has 24 bits.
 const MAX_SCAN_BYTES: usize = 1 << 24;
 
@@ -143,7 +139,7 @@ fn rtp_type(info: &JpegInfo) -> Result<(u8, bool)> {
         )));
     }
     let [y, cb, cr] = [info.components[0], info.components[1], info.components[2]];
-    let ratio = |a: u8, b: u8| (a % b == 0).then(|| a / b);
+    let ratio = |a: u8, b: u8| (b != 0 && a.is_multiple_of(b)).then(|| a / b);
     let (Some(rh), Some(rv)) = (ratio(y.h, cb.h), ratio(y.v, cb.v)) else {
         return Err(RtpError::Unsupported(format!(
             "{}: RTP/JPEG carries 4:2:2 or 4:2:0 only",

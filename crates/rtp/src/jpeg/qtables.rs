@@ -52,8 +52,16 @@ mod tests {
     #[test]
     fn q50_is_annex_k_and_ends_clamp() {
         let (l, c) = tables_for_q(50);
-        assert!(l.iter().zip(STD_LUMA_QUANT).all(|(&a, b)| u16::from(a) == b));
-        assert!(c.iter().zip(STD_CHROMA_QUANT).all(|(&a, b)| u16::from(a) == b));
+        assert!(
+            l.iter()
+                .zip(STD_LUMA_QUANT)
+                .all(|(&a, b)| u16::from(a) == b)
+        );
+        assert!(
+            c.iter()
+                .zip(STD_CHROMA_QUANT)
+                .all(|(&a, b)| u16::from(a) == b)
+        );
         // Q 1: 5000 % of every entry, clamped to 255.
         assert!(tables_for_q(1).0.iter().all(|&v| v == 255));
         // Q 99: 2 %: 16 -> (32 + 50) / 100 = 0 -> clamped to 1.

@@ -14,12 +14,15 @@ const EOI: u8 = 0xd9;
 const SOS: u8 = 0xda;
 const DHT: u8 = 0xc4;
 
+/// A Huffman table as (code counts per length, symbols).
+pub(crate) type HuffmanTable<'a> = (&'a [u8], &'a [u8]);
+
 /// What the walk found.
 #[derive(Debug, Default)]
 pub(crate) struct Layout<'a> {
     /// Huffman tables defined before the first scan: `[class][id]` (class
     /// 0 = DC, 1 = AC) to (code counts, symbols).
-    pub huffman: [[Option<(&'a [u8], &'a [u8])>; 4]; 2],
+    pub huffman: [[Option<HuffmanTable<'a>>; 4]; 2],
     /// Every scan: its SOS header body and its entropy-coded data (RST
     /// markers included, EOI excluded).
     pub scans: Vec<(&'a [u8], &'a [u8])>,
@@ -72,7 +75,9 @@ pub(crate) fn walk(data: &[u8]) -> Result<Layout<'_>> {
             // Entropy-coded data runs to the first marker that is not a
             // stuffed zero or a restart marker.
             while pos + 1 < data.len() {
-                if data[pos] == 0xff && data[pos + 1] != 0 && !(0xd0..=0xd7).contains(&data[pos + 1])
+                if data[pos] == 0xff
+                    && data[pos + 1] != 0
+                    && !(0xd0..=0xd7).contains(&data[pos + 1])
                 {
                     break;
                 }
