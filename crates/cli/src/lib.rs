@@ -14,6 +14,7 @@ use tessera_core::Rational;
 pub mod demo;
 pub mod media;
 pub mod probe;
+pub mod rtp;
 pub mod sc;
 pub mod transcode;
 
@@ -68,6 +69,9 @@ pub enum Command {
     /// The semicompressed (SC) format: encode to RTP/SC in a pcap, decode, stats.
     #[command(subcommand)]
     Sc(ScCommand),
+    /// Motion-JPEG over RTP (RFC 2435): receive, send, relay.
+    #[command(subcommand)]
+    Rtp(RtpCommand),
     /// Run the main job on a generated clip: encode, remux, decode, and
     /// report sizes, speed and quality.
     Demo {
@@ -142,6 +146,78 @@ pub enum ScCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RtpCommand {
+    /// Receive RTP/JPEG into a file (.mjpeg/.avi keep the JPEG images, .y4m decodes).
+    Recv {
+        /// rtp://ADDRESS:PORT[?iface=NAME&rcvbuf=BYTES]; a multicast address joins the group.
+        url: tessera_udp::RtpUrl,
+        #[arg(long)]
+        output: PathBuf,
+        /// Stop after this many frames.
+        #[arg(long)]
+        frames: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Jitter buffer latency in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        latency_ms: u64,
+        /// Frame rate to record (default: from the RTP timestamps).
+        #[arg(long)]
+        fps: Option<Rational>,
+        /// Disturb packets between socket and depacketizer, e.g.
+        /// loss=0.05,reorder=0.1,duplicate=0.02,delay=30,seed=7 (testing).
+        #[arg(long)]
+        simulate: Option<rtp::Simulation>,
+    },
+    /// Send a file as RTP/JPEG in real time.
+    Send {
+        /// .mjpeg, .avi or .y4m (Y4M is encoded at --quality).
+        file: PathBuf,
+        /// rtp://ADDRESS:PORT[?ttl=N&iface=NAME].
+        url: tessera_udp::RtpUrl,
+        /// Frame rate (default: the file's, or 25).
+        #[arg(long)]
+        fps: Option<Rational>,
+        /// Start again at the end, until Ctrl-C.
+        #[arg(long = "loop")]
+        repeat: bool,
+        /// Write an SDP describing the stream (for ffplay, VLC, GStreamer).
+        #[arg(long)]
+        sdp: Option<PathBuf>,
+        /// Send each frame's packets back to back instead of paced.
+        #[arg(long)]
+        no_pacing: bool,
+        /// Largest packet in bytes, RTP header included.
+        #[arg(long, default_value_t = 1400)]
+        max_packet: usize,
+        /// JPEG quality for Y4M input.
+        #[arg(short, long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100))]
+        quality: u8,
+        /// Stop after this many frames.
+        #[arg(long)]
+        frames: Option<u64>,
+    },
+    /// Print (or write) the SDP for a stream `send` would emit to URL.
+    Sdp {
+        url: tessera_udp::RtpUrl,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Receive, check (depacketize and parse) and re-send RTP/JPEG.
+    Relay {
+        input: tessera_udp::RtpUrl,
+        output: tessera_udp::RtpUrl,
+        /// Jitter buffer latency in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        latency_ms: u64,
+        /// Stop after this many frames.
+        #[arg(long)]
+        frames: Option<u64>,
+    },
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -206,6 +282,67 @@ pub fn run(cli: Cli) -> Result<()> {
             max_packet,
         }) => {
             println!("{}", sc::stats(&input, quality, max_packet)?);
+            Ok(())
+        }
+        Command::Rtp(RtpCommand::Recv {
+            url,
+            output,
+            frames,
+            duration,
+            latency_ms,
+            fps,
+            simulate,
+        }) => {
+            let options = rtp::RecvOptions {
+                frames,
+                duration: duration.map(std::time::Duration::from_secs_f64),
+                latency: std::time::Duration::from_millis(latency_ms),
+                fps,
+                simulate,
+            };
+            println!("{}", rtp::recv(&url, &output, &options)?);
+            Ok(())
+        }
+        Command::Rtp(RtpCommand::Send {
+            file,
+            url,
+            fps,
+            repeat,
+            sdp,
+            no_pacing,
+            max_packet,
+            quality,
+            frames,
+        }) => {
+            let options = rtp::SendOptions {
+                fps,
+                repeat,
+                sdp,
+                pacing: !no_pacing,
+                max_packet,
+                quality,
+                max_frames: frames,
+            };
+            println!("{}", rtp::send(&file, &url, &options)?);
+            Ok(())
+        }
+        Command::Rtp(RtpCommand::Sdp { url, output }) => {
+            let text = rtp::sdp_for(&url);
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Rtp(RtpCommand::Relay {
+            input,
+            output,
+            latency_ms,
+            frames,
+        }) => {
+            let latency = std::time::Duration::from_millis(latency_ms);
+            println!("{}", rtp::relay(&input, &output, latency, frames)?);
             Ok(())
         }
         Command::Demo {

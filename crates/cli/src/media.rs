@@ -190,6 +190,19 @@ impl Output {
         })
     }
 
+    /// Changes the frame rate recorded in the file; only before the first
+    /// frame is written (the headers are written then).
+    pub fn set_rate(&mut self, rate: Rational) -> Result<()> {
+        if self.writer.is_some() {
+            bail!(
+                "internal: the rate of {} is already written",
+                self.path.display()
+            );
+        }
+        self.rate = rate;
+        Ok(())
+    }
+
     fn create(&self, width: usize, height: usize, format: ChromaFormat) -> Result<Writer> {
         let file = File::create(&self.path)
             .with_context(|| format!("cannot create {}", self.path.display()))?;

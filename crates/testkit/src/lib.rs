@@ -57,6 +57,37 @@ pub fn tshark() -> PathBuf {
     })
 }
 
+/// Path of GStreamer's `gst-launch-1.0`, the second independent RTP peer.
+pub fn gst_launch() -> PathBuf {
+    which("gst-launch-1.0").unwrap_or_else(|| {
+        panic!(
+            "gst-launch-1.0 is not installed; run `scripts/test` (it installs gstreamer1.0-tools \
+             and the base and good plugins with apt)"
+        )
+    })
+}
+
+/// Whether the tests run as root (network namespaces need it).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A free UDP port on loopback (bound and released; good enough for tests
+/// that bind it again at once).
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("bind a probe socket")
+        .port()
+}
+
 /// Runs a program, panicking with its stderr on failure.
 pub fn run_tool<I, S>(program: &Path, args: I) -> Output
 where
@@ -114,7 +145,13 @@ where
 /// (written next to the input with the extension `ffraw`).
 pub fn ffmpeg_raw(input: &Path, pix_fmt: &str) -> Vec<u8> {
     let raw = input.with_extension("ffraw");
-    run_ffmpeg([
+    // Raw Motion-JPEG has no magic number and ffmpeg's format probe can
+    // mistake it for H.263 on some content: name the format.
+    let format: &[&str] = match input.extension().and_then(|e| e.to_str()) {
+        Some("mjpeg") => &["-f", "mjpeg"],
+        _ => &[],
+    };
+    run_ffmpeg(format.iter().map(std::ffi::OsStr::new).chain([
         "-i".as_ref(),
         input.as_os_str(),
         "-f".as_ref(),
@@ -122,7 +159,7 @@ pub fn ffmpeg_raw(input: &Path, pix_fmt: &str) -> Vec<u8> {
         "-pix_fmt".as_ref(),
         std::ffi::OsStr::new(pix_fmt),
         raw.as_os_str(),
-    ]);
+    ]));
     std::fs::read(&raw).expect("read ffmpeg's raw output")
 }
 
