@@ -446,7 +446,9 @@ pub fn relay(
     let start = Instant::now();
     let cpu_start = cpu_time();
     let (mut frames, mut rejected, mut packets_out) = (0u64, 0u64, 0u64);
-    // Sends a checked frame on; `Ok(None)` when it fails the check.
+    // Sends a checked frame on, paced over half the frame interval the
+    // timestamps show; `Ok(None)` when it fails the check.
+    let mut last_timestamp: Option<u32> = None;
     let mut forward = |frame: ReleasedFrame| -> Result<Option<u64>> {
         let checked = depay
             .depayload(&frame.packets)
@@ -458,7 +460,20 @@ pub fn relay(
             });
         let Ok(jpeg) = checked else { return Ok(None) };
         let packets = payloader.packetize(&jpeg, frame.timestamp)?;
+        let interval = last_timestamp
+            .map(|t| f64::from(frame.timestamp.wrapping_sub(t)) / 90_000.0)
+            .filter(|i| (0.001..=1.0).contains(i))
+            .unwrap_or(1.0 / 30.0);
+        last_timestamp = Some(frame.timestamp);
+        let bytes: usize = packets.iter().map(Vec::len).sum();
+        let mut pacer = Pacer::new(bytes as f64 / (0.5 * interval), 16 * 1500);
+        let begin = Instant::now();
         for p in &packets {
+            let wait = pacer.delay(p.len(), begin.elapsed());
+            if !wait.is_zero() {
+                std::thread::sleep(wait);
+            }
+            pacer.sent(p.len(), begin.elapsed());
             sender
                 .send(p)
                 .with_context(|| format!("sending to {output}"))?;
