@@ -164,6 +164,17 @@ pub fn recv(url: &RtpUrl, output: &Path, options: &RecvOptions) -> Result<String
     });
     let mut depay = JpegDepayloader::new();
     let mut shim = options.simulate.clone().map(Shim::new);
+    // RTCP on port + 1: sender reports in, receiver reports (loss, jitter)
+    // back to whoever sent them, about once a second. Best effort.
+    let mut rtcp = open_receiver(&rtcp_url(url)).ok();
+    let mut reception = tessera_rtp::rtcp::ReceiverReportState::new(
+        0x7E55_0000 ^ std::process::id(),
+        "tessera@localhost",
+        90_000,
+    );
+    let mut report_to: Option<std::net::SocketAddr> = None;
+    let mut last_report = Instant::now();
+    let (mut srs_in, mut rrs_out) = (0u64, 0u64);
     let limits = Limits::default();
     let start = Instant::now();
     let cpu_start = cpu_time();
@@ -228,7 +239,31 @@ pub fn recv(url: &RtpUrl, output: &Path, options: &RecvOptions) -> Result<String
             (None, None) => Vec::new(),
         };
         for p in packets {
+            reception.on_rtp(&p, now);
             jitter.push(p, now);
+        }
+        if let Some(rtcp) = &mut rtcp {
+            if let Ok(Some((data, from))) = rtcp.try_recv() {
+                let srs = reception.on_rtcp(data, now).map_or(0, |p| {
+                    p.iter()
+                        .filter(|p| matches!(p, tessera_rtp::rtcp::RtcpPacket::SenderReport { .. }))
+                        .count()
+                });
+                if srs > 0 {
+                    srs_in += srs as u64;
+                    report_to = Some(from);
+                }
+            }
+            if let Some(to) = report_to
+                && last_report.elapsed() >= Duration::from_secs(1)
+            {
+                if let Ok(rr) = reception.build(now)
+                    && rtcp.send_to(&rr, to).is_ok()
+                {
+                    rrs_out += 1;
+                }
+                last_report = Instant::now();
+            }
         }
         while let Some(frame) = jitter.pop(now) {
             write(frame, &mut out, &mut first)?;
@@ -272,6 +307,8 @@ pub fn recv(url: &RtpUrl, output: &Path, options: &RecvOptions) -> Result<String
         s.jitter / 90.0,
         cpu * 1e3 / written.max(1) as f64,
     );
+    report +=
+        &format!("\n  RTCP: {srs_in} sender reports received, {rrs_out} receiver reports sent");
     if let Some(shim) = shim {
         report += &format!(
             "\n  simulated network: dropped {}, reordered {}, duplicated {}",
@@ -313,6 +350,22 @@ fn cpu_time() -> Duration {
     };
     // Fields after the command name: state is index 0, utime index 11.
     Duration::from_secs_f64((ticks(11) + ticks(12)) as f64 / 100.0)
+}
+
+/// The RTCP address beside an RTP one (port + 1, RFC 3550 11).
+fn rtcp_url(url: &RtpUrl) -> RtpUrl {
+    let mut rtcp = url.clone();
+    rtcp.address
+        .set_port(url.address.port().wrapping_add(1).max(1));
+    rtcp
+}
+
+/// Wall-clock time as an RTCP NTP timestamp.
+fn ntp_now() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    tessera_rtp::rtcp::ntp_from_unix(since)
 }
 
 /// `rtp send` settings.
@@ -357,6 +410,13 @@ pub fn send(input: &Path, url: &RtpUrl, options: &SendOptions) -> Result<String>
     let mut config = JpegPayloaderConfig::new(ssrc);
     config.max_packet = options.max_packet;
     let mut payloader = JpegPayloader::new(config)?;
+    // RTCP sender reports on port + 1, about once a second, so receivers
+    // can map RTP time to wall-clock time (best effort: a refused port
+    // does not stop the stream).
+    let rtcp = open_sender(&rtcp_url(url)).ok();
+    let mut reports = tessera_rtp::rtcp::SenderReportState::new(ssrc, "tessera@localhost");
+    let mut last_report: Option<Instant> = None;
+    let mut sender_reports = 0u64;
     let encode = tessera_jpeg::EncodeOptions {
         huffman: tessera_jpeg::HuffmanMode::Standard,
         ..tessera_jpeg::EncodeOptions::default()
@@ -402,8 +462,19 @@ pub fn send(input: &Path, url: &RtpUrl, options: &SendOptions) -> Result<String>
                 socket
                     .send(packet)
                     .with_context(|| format!("sending to {url}"))?;
+                reports.on_sent(packet);
                 packets += 1;
                 bytes += packet.len() as u64;
+            }
+            if let Some(rtcp) = &rtcp
+                && last_report.is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+            {
+                if let Ok(sr) = reports.build(ntp_now(), timestamp)
+                    && rtcp.send(&sr).is_ok()
+                {
+                    sender_reports += 1;
+                }
+                last_report = Some(Instant::now());
             }
             frames += 1;
         }
@@ -416,7 +487,7 @@ pub fn send(input: &Path, url: &RtpUrl, options: &SendOptions) -> Result<String>
     }
     let elapsed = start.elapsed().as_secs_f64();
     Ok(format!(
-        "{} -> {url}: {frames} frames, {packets} packets, {bytes} bytes in {elapsed:.2} s ({:.1} frames/s, pacing {})",
+        "{} -> {url}: {frames} frames, {packets} packets, {bytes} bytes in {elapsed:.2} s ({:.1} frames/s, pacing {}); {sender_reports} RTCP sender reports",
         input.display(),
         frames as f64 / elapsed.max(1e-9),
         if options.pacing { "on" } else { "off" }

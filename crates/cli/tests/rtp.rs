@@ -135,6 +135,8 @@ fn ffmpeg_sends_and_we_receive_its_pixels() {
         );
         let report = String::from_utf8(finish(recv, "rtp recv").stdout).unwrap();
         assert!(report.contains(&format!("{frames} frames")), "{report}");
+        // ffmpeg's RTCP sender report reached us on port + 1.
+        assert!(!report.contains("RTCP: 0 sender reports"), "{report}");
         let (w, h) = size
             .split_once('x')
             .map(|(w, h)| (w.parse().unwrap(), h.parse().unwrap()))

@@ -24,6 +24,7 @@ pub struct DatagramStats {
 #[derive(Debug)]
 pub struct Receiver {
     socket: UdpSocket,
+    nonblocking: bool,
     buf: Vec<u8>,
     stats: DatagramStats,
     /// The receive buffer size the kernel granted.
@@ -100,6 +101,7 @@ pub fn open_receiver(url: &RtpUrl) -> io::Result<Receiver> {
     let rcvbuf = socket.recv_buffer_size().unwrap_or(0);
     Ok(Receiver {
         socket: socket.into(),
+        nonblocking: false,
         buf: vec![0; MAX_DATAGRAM],
         stats: DatagramStats::default(),
         rcvbuf,
@@ -109,8 +111,26 @@ pub fn open_receiver(url: &RtpUrl) -> io::Result<Receiver> {
 impl Receiver {
     /// Waits up to `timeout` for one datagram. `Ok(None)` on timeout.
     pub fn recv(&mut self, timeout: Duration) -> io::Result<Option<(&[u8], SocketAddr)>> {
+        if self.nonblocking {
+            self.socket.set_nonblocking(false)?;
+            self.nonblocking = false;
+        }
         self.socket
             .set_read_timeout(Some(timeout.max(Duration::from_micros(1))))?;
+        self.receive()
+    }
+
+    /// One datagram if one is waiting, without blocking (a read timeout
+    /// rounds up to a kernel tick, several milliseconds).
+    pub fn try_recv(&mut self) -> io::Result<Option<(&[u8], SocketAddr)>> {
+        if !self.nonblocking {
+            self.socket.set_nonblocking(true)?;
+            self.nonblocking = true;
+        }
+        self.receive()
+    }
+
+    fn receive(&mut self) -> io::Result<Option<(&[u8], SocketAddr)>> {
         match self.socket.recv_from(&mut self.buf) {
             Ok((n, from)) => {
                 self.stats.datagrams += 1;
@@ -135,6 +155,12 @@ impl Receiver {
 
     pub fn stats(&self) -> DatagramStats {
         self.stats
+    }
+
+    /// Sends from this socket (e.g. RTCP receiver reports back to the
+    /// address a sender report came from).
+    pub fn send_to(&self, data: &[u8], to: SocketAddr) -> io::Result<usize> {
+        self.socket.send_to(data, to)
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
