@@ -523,3 +523,29 @@ fn multicast_reaches_two_namespaces() {
     }
     assert!(start.elapsed() < Duration::from_secs(25));
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_finishes_the_file() {
+    let dir = temp_dir();
+    let d = dir.path();
+    let frames = 5u32;
+    let (_, source) = ffmpeg_source(d, "176x144", "yuvj420p", frames);
+    let port = free_udp_port();
+    let avi = d.join("interrupted.avi");
+    // No frame or duration limit: only the signal ends it.
+    let recv = start_recv(&format!("rtp://127.0.0.1:{port}"), &avi, &[]);
+    let status = tessera()
+        .args(["rtp", "send"])
+        .arg(&source)
+        .arg(format!("rtp://127.0.0.1:{port}"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(600));
+    interrupt(&recv);
+    let report = String::from_utf8(finish(recv, "interrupted rtp recv").stdout).unwrap();
+    assert!(report.contains(&format!("{frames} frames")), "{report}");
+    // The AVI was finished: headers and index say 5 frames, ffmpeg reads them.
+    let got = ffmpeg_frames(&avi, 176, 144, ChromaFormat::Yuv420);
+    assert_eq!(got, ffmpeg_frames(&source, 176, 144, ChromaFormat::Yuv420));
+}
