@@ -34,15 +34,15 @@ impl Merger {
         }
         .write(&mut body);
         body.extend_from_slice(&payload[HEADER_LEN..]);
-        let out = rtp_types::RtpPacketBuilder::<&[u8], &[u8]>::new()
-            .payload_type(rtp.payload_type())
-            .sequence_number(self.sequence)
-            .timestamp(rtp.timestamp())
-            .ssrc(self.ssrc)
-            .marker_bit(marker)
-            .payload(body.as_slice())
-            .write_vec()
-            .map_err(|_| Invalid::Rtp)?;
+        let out = tessera_rtp::packet::build(
+            rtp.payload_type(),
+            marker,
+            self.sequence,
+            rtp.timestamp(),
+            self.ssrc,
+            &body,
+        )
+        .map_err(|_| Invalid::Rtp)?;
         self.sequence = self.sequence.wrapping_add(1);
         Ok(out)
     }

@@ -228,15 +228,15 @@ impl Packetizer {
                 let increment = blocks.get(i + 1).map_or(0, |(next, _)| next - addr);
                 encode_block(block, increment, &mut payload);
             }
-            let packet = rtp_types::RtpPacketBuilder::<&[u8], &[u8]>::new()
-                .payload_type(self.config.payload_type)
-                .sequence_number(self.sequence)
-                .timestamp(timestamp)
-                .ssrc(self.config.ssrc)
-                .marker_bit(n + 1 == count)
-                .payload(payload.as_slice())
-                .write_vec()
-                .map_err(|e| ScError::InvalidArgument(format!("RTP packet: {e}")))?;
+            let packet = tessera_rtp::packet::build(
+                self.config.payload_type,
+                n + 1 == count,
+                self.sequence,
+                timestamp,
+                self.config.ssrc,
+                &payload,
+            )
+            .map_err(|e| ScError::InvalidArgument(e.to_string()))?;
             debug_assert!(packet.len() <= self.config.max_packet);
             self.sequence = self.sequence.wrapping_add(1);
             self.stats.packets += 1;

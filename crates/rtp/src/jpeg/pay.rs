@@ -331,15 +331,14 @@ impl JpegPayloader {
                 payload.extend_from_slice(&to_zigzag(&frame.chroma));
             }
             payload.extend_from_slice(&frame.scan[piece.range]);
-            let packet = rtp_types::RtpPacketBuilder::<&[u8], &[u8]>::new()
-                .payload_type(self.config.payload_type)
-                .sequence_number(self.sequence)
-                .timestamp(timestamp)
-                .ssrc(self.config.ssrc)
-                .marker_bit(n + 1 == count)
-                .payload(payload.as_slice())
-                .write_vec()
-                .map_err(|e| RtpError::InvalidArgument(format!("RTP packet: {e}")))?;
+            let packet = crate::packet::build(
+                self.config.payload_type,
+                n + 1 == count,
+                self.sequence,
+                timestamp,
+                self.config.ssrc,
+                &payload,
+            )?;
             debug_assert!(packet.len() <= self.config.max_packet);
             self.sequence = self.sequence.wrapping_add(1);
             self.stats.packets += 1;
