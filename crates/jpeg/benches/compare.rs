@@ -23,7 +23,6 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
@@ -147,24 +146,7 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 
 /// CPU seconds (user + system) ffmpeg reports with `-benchmark`.
 fn ffmpeg_cpu_seconds(args: &[&str]) -> f64 {
-    let out = Command::new(tessera_testkit::ffmpeg())
-        .args(["-hide_banner", "-nostdin", "-benchmark", "-y"])
-        .args(args)
-        .output()
-        .expect("spawn ffmpeg");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "ffmpeg {args:?} failed: {log}");
-    let field = |key: &str| -> f64 {
-        let line = log
-            .lines()
-            .rev()
-            .find(|l| l.starts_with("bench:") && l.contains(key))
-            .unwrap_or_else(|| panic!("no `bench: {key}` line in ffmpeg's output:\n{log}"));
-        let value = &line[line.find(key).expect("key") + key.len()..];
-        let value = value.split('s').next().expect("a number");
-        value.parse().expect("a number of seconds")
-    };
-    field("utime=") + field("stime=")
+    tessera_testkit::ffmpeg_cpu_seconds(args)
 }
 
 /// CPU ms per frame of an ffmpeg run over `frames(n)` frames: the

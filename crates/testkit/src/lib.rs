@@ -179,6 +179,36 @@ pub fn ffmpeg_frames(
     )
 }
 
+/// Runs ffmpeg with `-benchmark` and returns the CPU seconds (user +
+/// system) it reports for itself: the peer's figure in speed comparisons.
+pub fn ffmpeg_cpu_seconds<I, S>(args: I) -> f64
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = Command::new(ffmpeg())
+        .args(["-hide_banner", "-nostdin", "-benchmark", "-y"])
+        .args(args)
+        .output()
+        .expect("spawn ffmpeg");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ffmpeg failed: {log}");
+    let field = |key: &str| -> f64 {
+        let line = log
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("bench:") && l.contains(key))
+            .unwrap_or_else(|| panic!("no `bench: {key}` line in ffmpeg's output:\n{log}"));
+        let value = &line[line.find(key).expect("key") + key.len()..];
+        value
+            .split('s')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("a number of seconds")
+    };
+    field("utime=") + field("stime=")
+}
+
 /// A fresh temporary folder, removed when dropped.
 pub fn temp_dir() -> TempDir {
     tempfile::Builder::new()

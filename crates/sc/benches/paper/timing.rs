@@ -1,7 +1,6 @@
 //! Clocks: wall time for single runs, thread CPU time for long windows (so
 //! a busy machine inflates neither side), and ffmpeg's own CPU figures.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// CPU time this thread has run, from `/proc/thread-self/schedstat`
@@ -52,25 +51,5 @@ pub fn calls_for(target: Duration, mut f: impl FnMut()) -> usize {
 
 /// CPU seconds (user + system) ffmpeg reports with `-benchmark`.
 pub fn ffmpeg_cpu_seconds(args: &[String]) -> f64 {
-    let out = Command::new(tessera_testkit::ffmpeg())
-        .args(["-hide_banner", "-nostdin", "-benchmark", "-y"])
-        .args(args)
-        .output()
-        .expect("spawn ffmpeg");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "ffmpeg {args:?} failed: {log}");
-    let field = |key: &str| -> f64 {
-        let line = log
-            .lines()
-            .rev()
-            .find(|l| l.starts_with("bench:") && l.contains(key))
-            .unwrap_or_else(|| panic!("no `bench: {key}` line in ffmpeg's output:\n{log}"));
-        let value = &line[line.find(key).expect("key") + key.len()..];
-        value
-            .split('s')
-            .next()
-            .and_then(|v| v.parse().ok())
-            .expect("a number of seconds")
-    };
-    field("utime=") + field("stime=")
+    tessera_testkit::ffmpeg_cpu_seconds(args)
 }
