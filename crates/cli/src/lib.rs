@@ -150,8 +150,9 @@ pub enum ScCommand {
 pub enum RtpCommand {
     /// Receive RTP/JPEG into a file (.mjpeg/.avi keep the JPEG images, .y4m decodes).
     Recv {
-        /// rtp://ADDRESS:PORT[?iface=NAME&rcvbuf=BYTES]; a multicast address joins the group.
-        url: tessera_udp::RtpUrl,
+        /// rtp://ADDRESS:PORT[?iface=NAME&rcvbuf=BYTES] (a multicast address
+        /// joins the group), or an SDP file describing the stream.
+        url: String,
         #[arg(long)]
         output: PathBuf,
         /// Stop after this many frames.
@@ -300,6 +301,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 fps,
                 simulate,
             };
+            let url = rtp::receive_address(&url)?;
             println!("{}", rtp::recv(&url, &output, &options)?);
             Ok(())
         }

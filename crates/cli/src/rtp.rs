@@ -137,6 +137,37 @@ impl Shim {
     }
 }
 
+/// Where to receive: an `rtp://` URL, or an SDP file describing the stream
+/// (as ffmpeg's `-sdp_file` or a camera gives): unicast SDPs are received
+/// on every local address at their port, multicast ones join the group.
+pub fn receive_address(arg: &str) -> Result<RtpUrl> {
+    if arg.starts_with("rtp://") || arg.starts_with("udp://") {
+        return Ok(arg.parse()?);
+    }
+    let path = Path::new(arg);
+    let text = std::fs::read(path)
+        .with_context(|| format!("{arg} is neither an rtp:// URL nor a readable SDP file"))?;
+    if text.len() > 64 * 1024 {
+        bail!("{arg}: {} bytes is too large for an SDP file", text.len());
+    }
+    let sdp = tessera_rtp::sdp::parse_sdp(&String::from_utf8_lossy(&text))
+        .with_context(|| arg.to_string())?;
+    if !sdp.encoding.eq_ignore_ascii_case("JPEG") || sdp.clock_rate != 90_000 {
+        bail!(
+            "{arg}: the stream is {}/{} (payload type {}); rtp recv takes JPEG/90000 (RFC 2435)",
+            sdp.encoding,
+            sdp.clock_rate,
+            sdp.payload_type
+        );
+    }
+    let ip = match sdp.address {
+        a if a.is_multicast() => a,
+        std::net::IpAddr::V4(_) => std::net::Ipv4Addr::UNSPECIFIED.into(),
+        std::net::IpAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+    };
+    Ok(format!("rtp://{}", std::net::SocketAddr::new(ip, sdp.port)).parse()?)
+}
+
 /// `rtp recv` settings.
 #[derive(Debug, Clone)]
 pub struct RecvOptions {

@@ -549,3 +549,44 @@ fn ctrl_c_stops_cleanly_and_finishes_the_file() {
     let got = ffmpeg_frames(&avi, 176, 144, ChromaFormat::Yuv420);
     assert_eq!(got, ffmpeg_frames(&source, 176, 144, ChromaFormat::Yuv420));
 }
+
+#[test]
+fn bad_addresses_and_sdp_files_give_one_error_line() {
+    let dir = temp_dir();
+    let d = dir.path();
+    let audio = tessera_testkit::write_file(
+        d,
+        "audio.sdp",
+        b"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+    );
+    let out = d.join("x.mjpeg");
+    for (args, needle) in [
+        (
+            vec!["rtp", "recv", "rtp://host.invalid:5004"],
+            "HOST must be an IP address",
+        ),
+        (vec!["rtp", "recv", "rtp://127.0.0.1:5004?ttl=900"], "ttl"),
+        (
+            vec!["rtp", "recv", "no-such-file.sdp"],
+            "neither an rtp:// URL",
+        ),
+        (vec!["rtp", "recv", audio.to_str().unwrap()], "audio.sdp"),
+    ] {
+        let output = tessera()
+            .args(&args)
+            .arg("--output")
+            .arg(&out)
+            .arg("--duration")
+            .arg("1")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("receiving on"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
+        assert!(lines[0].contains(needle), "{args:?}: {stderr}");
+    }
+}
