@@ -117,6 +117,18 @@ pub(crate) fn idct_dc_only(dc: i32, bias2: i32) -> i32 {
     w.wrapping_shl(CONST_BITS as u32).wrapping_add(bias2) >> IDCT_SHIFT2
 }
 
+/// The stages both forward passes share: sums and differences of mirrored
+/// samples, then the even part's second stage. Returns `(t10, t11, t12,
+/// t13, [t4, t5, t6, t7])` in the LLM flow graph's names.
+#[inline(always)]
+fn fdct_butterflies<L: Lanes>(s: &[L; 8]) -> (L, L, L, L, [L; 4]) {
+    let (t0, t7) = (s[0] + s[7], s[0] - s[7]);
+    let (t1, t6) = (s[1] + s[6], s[1] - s[6]);
+    let (t2, t5) = (s[2] + s[5], s[2] - s[5]);
+    let (t3, t4) = (s[3] + s[4], s[3] - s[4]);
+    (t0 + t3, t1 + t2, t1 - t2, t0 - t3, [t4, t5, t6, t7])
+}
+
 /// One 1-D forward DCT on eight lanes, first pass: output `k` is the
 /// 8-point DCT-II term `k` scaled so that after [`fdct_pass2`] the 2-D result
 /// has T.81 A.3.3 scaling, times `2^PASS1_BITS`.
@@ -124,19 +136,7 @@ pub(crate) fn idct_dc_only(dc: i32, bias2: i32) -> i32 {
 fn fdct_pass1<L: Lanes>(s: [L; 8]) -> [L; 8] {
     const SHIFT: i32 = CONST_BITS - PASS1_BITS;
     let bias = s[0].splat(1 << (SHIFT - 1));
-    let t0 = s[0] + s[7];
-    let t7 = s[0] - s[7];
-    let t1 = s[1] + s[6];
-    let t6 = s[1] - s[6];
-    let t2 = s[2] + s[5];
-    let t5 = s[2] - s[5];
-    let t3 = s[3] + s[4];
-    let t4 = s[3] - s[4];
-
-    let t10 = t0 + t3;
-    let t13 = t0 - t3;
-    let t11 = t1 + t2;
-    let t12 = t1 - t2;
+    let (t10, t11, t12, t13, [t4, t5, t6, t7]) = fdct_butterflies(&s);
     let z1 = (t12 + t13).mul_c(FIX_0_541196100) + bias;
     let (o7, o5, o3, o1) = odd_part(t4, t5, t6, t7, bias);
     [
@@ -159,19 +159,9 @@ fn fdct_pass2<L: Lanes>(s: [L; 8]) -> [L; 8] {
     const SHIFT: i32 = CONST_BITS + PASS1_BITS + 3;
     const DC_SHIFT: i32 = PASS1_BITS + 3;
     let bias = s[0].splat(1 << (SHIFT - 1));
-    let t0 = s[0] + s[7];
-    let t7 = s[0] - s[7];
-    let t1 = s[1] + s[6];
-    let t6 = s[1] - s[6];
-    let t2 = s[2] + s[5];
-    let t5 = s[2] - s[5];
-    let t3 = s[3] + s[4];
-    let t4 = s[3] - s[4];
-
-    let t10 = t0 + t3 + s[0].splat(1 << (DC_SHIFT - 1));
-    let t13 = t0 - t3;
-    let t11 = t1 + t2;
-    let t12 = t1 - t2;
+    let (t10, t11, t12, t13, [t4, t5, t6, t7]) = fdct_butterflies(&s);
+    // Rounds the two outputs that only shift (DC and position 4).
+    let t10 = t10 + s[0].splat(1 << (DC_SHIFT - 1));
     let z1 = (t12 + t13).mul_c(FIX_0_541196100) + bias;
     let (o7, o5, o3, o1) = odd_part(t4, t5, t6, t7, bias);
     [
