@@ -31,6 +31,23 @@ fn finish(child: Child, what: &str) -> Output {
     out
 }
 
+/// Runs `tessera rtp send SOURCE URL EXTRA...` to the end, asserting it
+/// succeeded.
+fn send(mut command: Command, source: &Path, url: &str, extra: &[&str]) {
+    let out = command
+        .args(["rtp", "send"])
+        .arg(source)
+        .arg(url)
+        .args(extra)
+        .output()
+        .expect("run tessera rtp send");
+    assert!(
+        out.status.success(),
+        "rtp send failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Waits for a `tessera rtp recv` child to say its socket is bound (its
 /// first line on stderr), and returns the child.
 fn bound(mut child: Child) -> Child {
@@ -197,18 +214,7 @@ fn we_send_and_ffmpeg_receives_through_our_sdp() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(800));
-        let out = tessera()
-            .args(["rtp", "send"])
-            .arg(&source)
-            .arg(&url)
-            .args(["--fps", "25"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        send(tessera(), &source, &url, &["--fps", "25"]);
         let got = finish(player, "ffmpeg receiving our stream");
         let errors = String::from_utf8_lossy(&got.stderr);
         assert!(
@@ -271,17 +277,7 @@ fn gstreamer_receives_from_us_and_sends_to_us() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(800));
-    let out = tessera()
-        .args(["rtp", "send"])
-        .arg(&source)
-        .arg(format!("rtp://127.0.0.1:{port}"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    send(tessera(), &source, &format!("rtp://127.0.0.1:{port}"), &[]);
     std::thread::sleep(Duration::from_millis(800));
     interrupt(&gst);
     finish(gst, "gst-launch receiving");
@@ -381,14 +377,12 @@ fn a_bad_network_drops_whole_frames_and_keeps_order() {
             "loss=0.02,reorder=0.1,duplicate=0.05,delay=20,seed=3",
         ],
     );
-    let status = tessera()
-        .args(["rtp", "send"])
-        .arg(&source)
-        .arg(format!("rtp://127.0.0.1:{port}"))
-        .args(["--max-packet", "600"])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    send(
+        tessera(),
+        &source,
+        &format!("rtp://127.0.0.1:{port}"),
+        &["--max-packet", "600"],
+    );
     let report = String::from_utf8(finish(recv, "rtp recv with a shim").stdout).unwrap();
     let got = ffmpeg_frames(&out, 320, 240, ChromaFormat::Yuv420);
     assert!(
@@ -503,16 +497,11 @@ fn multicast_reaches_two_namespaces() {
             (bound(child), out)
         })
         .collect();
-    let sender = in_ns(&names[0], &exe)
-        .args(["rtp", "send"])
-        .arg(&source)
-        .arg(format!("{group}?iface=tsv{tag}i0&ttl=2"))
-        .output()
-        .unwrap();
-    assert!(
-        sender.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sender.stderr)
+    send(
+        in_ns(&names[0], &exe),
+        &source,
+        &format!("{group}?iface=tsv{tag}i0&ttl=2"),
+        &[],
     );
     let sent = ffmpeg_frames(&source, 320, 240, ChromaFormat::Yuv420);
     let start = Instant::now();
@@ -534,13 +523,7 @@ fn ctrl_c_stops_cleanly_and_finishes_the_file() {
     let avi = d.join("interrupted.avi");
     // No frame or duration limit: only the signal ends it.
     let recv = start_recv(&format!("rtp://127.0.0.1:{port}"), &avi, &[]);
-    let status = tessera()
-        .args(["rtp", "send"])
-        .arg(&source)
-        .arg(format!("rtp://127.0.0.1:{port}"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    send(tessera(), &source, &format!("rtp://127.0.0.1:{port}"), &[]);
     std::thread::sleep(Duration::from_millis(600));
     interrupt(&recv);
     let report = String::from_utf8(finish(recv, "interrupted rtp recv").stdout).unwrap();
