@@ -92,6 +92,9 @@ pub fn probe(path: &Path) -> Result<ProbeReport> {
                         let e = estimate_quality(&table, false);
                         report.jpeg = Some((info.process.name().to_string(), e.quality, e.exact));
                     }
+                    if info.colour == tessera_jpeg::Colour::Rgb {
+                        report.sampling += ", RGB-coded (Adobe transform 0)";
+                    }
                     if info.restart_interval > 0 {
                         report.restart_interval = Some(info.restart_interval);
                     }

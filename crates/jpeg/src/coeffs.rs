@@ -109,6 +109,17 @@ pub struct ComponentSpec {
     pub quant_index: u8,
 }
 
+/// What the three components of a colour JPEG hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Colour {
+    /// Y, Cb, Cr (JFIF), or a single grey component.
+    #[default]
+    YCbCr,
+    /// R, G, B coded directly: an Adobe APP14 segment with transform 0, or
+    /// component identifiers 'R', 'G', 'B' without one.
+    Rgb,
+}
+
 /// A whole JPEG picture as quantized DCT coefficients plus the tables that
 /// give them meaning.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,6 +132,9 @@ pub struct CoefficientImage {
     pub components: Vec<Component>,
     /// MCUs between restart markers, 0 for none.
     pub restart_interval: u16,
+    /// What the components hold; the encoder writes an Adobe APP14
+    /// segment for [`Colour::Rgb`].
+    pub colour: Colour,
 }
 
 impl CoefficientImage {
@@ -244,6 +258,7 @@ impl CoefficientImage {
             quant_tables,
             components,
             restart_interval: 0,
+            colour: Colour::YCbCr,
         })
     }
 

@@ -9,7 +9,7 @@ use tessera_core::{Frame, Limits, Plane};
 
 use crate::bitreader::BitReader;
 use crate::coeffs::{
-    CoefficientImage, Component, ComponentSpec, Process, QuantTable, chroma_format_of,
+    CoefficientImage, Colour, Component, ComponentSpec, Process, QuantTable, chroma_format_of,
 };
 use crate::error::{JpegError, Result};
 use crate::huffman::DecodeTable;
@@ -28,6 +28,8 @@ pub struct JpegInfo {
     pub restart_interval: u16,
     /// The planar layout, when the sampling factors describe a common one.
     pub chroma_format: Option<tessera_core::ChromaFormat>,
+    /// What the components hold (YCbCr unless the file says RGB).
+    pub colour: Colour,
 }
 
 /// Reads the headers up to the first scan.
@@ -51,6 +53,7 @@ pub fn read_info(data: &[u8], limits: &Limits) -> Result<JpegInfo> {
         quant_tables: parser.quant,
         restart_interval: parser.restart_interval,
         chroma_format: chroma_format_of(&probe.components),
+        colour: parser.colour(),
     })
 }
 
@@ -58,22 +61,40 @@ pub fn read_info(data: &[u8], limits: &Limits) -> Result<JpegInfo> {
 pub fn decode_coefficients(data: &[u8], limits: &Limits) -> Result<CoefficientImage> {
     match decode(data, limits, false)? {
         Decoded::Coefficients(image) => Ok(*image),
-        Decoded::Pixels(_) => unreachable!("coefficients were asked for"),
+        Decoded::Pixels(..) => unreachable!("coefficients were asked for"),
     }
 }
 
 /// Decodes to planar YCbCr (or greyscale) pixels at the image's own
 /// chroma sampling.
 pub fn decode_frame(data: &[u8], limits: &Limits) -> Result<Frame> {
+    let (frame, colour) = decode_planes(data, limits)?;
+    if colour == Colour::Rgb {
+        return Err(rgb_is_not_ycbcr());
+    }
+    Ok(frame)
+}
+
+/// The error for RGB-coded pictures where YCbCr planes are asked for.
+pub(crate) fn rgb_is_not_ycbcr() -> JpegError {
+    JpegError::Unsupported(
+        "an RGB-coded JPEG (Adobe transform 0 or components R, G, B) as YCbCr planes; \
+         decode_rgb reads it"
+            .into(),
+    )
+}
+
+/// The decoded planes, whatever they hold, and what they hold.
+pub(crate) fn decode_planes(data: &[u8], limits: &Limits) -> Result<(Frame, Colour)> {
     match decode(data, limits, true)? {
-        Decoded::Pixels(frame) => Ok(frame),
-        Decoded::Coefficients(image) => crate::pixels::coefficients_to_frame(&image),
+        Decoded::Pixels(frame, colour) => Ok((frame, colour)),
+        Decoded::Coefficients(image) => Ok((crate::pixels::planes_of(&image)?, image.colour)),
     }
 }
 
 enum Decoded {
     Coefficients(Box<CoefficientImage>),
-    Pixels(Frame),
+    Pixels(Frame, Colour),
 }
 
 enum Step {
@@ -92,6 +113,8 @@ struct Parser<'a> {
     ac: [Option<DecodeTable>; 4],
     restart_interval: u16,
     scan: Vec<ScanComponent>,
+    /// The transform flag of an Adobe APP14 segment, if one was seen.
+    adobe_transform: Option<u8>,
 }
 
 impl<'a> Parser<'a> {
@@ -110,7 +133,23 @@ impl<'a> Parser<'a> {
             ac: [None, None, None, None],
             restart_interval: 0,
             scan: Vec::new(),
+            adobe_transform: None,
         })
+    }
+
+    /// What the components hold, from the Adobe segment or the component
+    /// identifiers (as libjpeg decides).
+    fn colour(&self) -> Colour {
+        let Some(frame) = &self.frame else {
+            return Colour::YCbCr;
+        };
+        let ids: Vec<u8> = frame.components.iter().map(|c| c.id).collect();
+        match (self.adobe_transform, ids.as_slice()) {
+            (_, [_]) => Colour::YCbCr,
+            (Some(0), _) => Colour::Rgb,
+            (None, [b'R', b'G', b'B']) => Colour::Rgb,
+            _ => Colour::YCbCr,
+        }
     }
 
     /// Finds the next marker, skipping fill bytes (and, leniently, any
@@ -206,8 +245,13 @@ impl<'a> Parser<'a> {
                 if let Some(name) = markers::unsupported_sof(code) {
                     return Err(JpegError::Unsupported(name.into()));
                 }
-                // APPn, COM, DNL, JPGn and reserved markers: skipped.
-                self.segment(at)?;
+                // APPn, COM, JPGn and reserved markers: skipped, but for
+                // Adobe's APP14, whose transform flag says RGB or YCbCr.
+                let seg = self.segment(at)?;
+                if code == markers::APP14 && seg.body.len() >= 12 && seg.body.starts_with(b"Adobe")
+                {
+                    self.adobe_transform = Some(seg.body[11]);
+                }
             }
         }
         Ok(Step::Other)
@@ -350,6 +394,7 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
                     parser.quant_for(&frame.components[s.index])?;
                 }
                 img.quant_tables = parser.quant;
+                img.colour = parser.colour();
                 img.restart_interval = parser.restart_interval;
                 let tables = parser.scan_tables()?;
                 let mut reader = BitReader::new(data, start);
@@ -399,12 +444,15 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
                     sampling_string(&image.components)
                 ))
             })?;
-            Ok(Decoded::Pixels(Frame {
-                width: image.width,
-                height: image.height,
-                format,
-                planes: sink.planes,
-            }))
+            Ok(Decoded::Pixels(
+                Frame {
+                    width: image.width,
+                    height: image.height,
+                    format,
+                    planes: sink.planes,
+                },
+                image.colour,
+            ))
         }
         None => Ok(Decoded::Coefficients(Box::new(image))),
     }

@@ -382,7 +382,15 @@ fn write_headers(
     restart: u16,
 ) {
     out.extend_from_slice(&[0xFF, markers::SOI]);
-    if options.jfif {
+    if image.colour == crate::coeffs::Colour::Rgb {
+        // Adobe APP14: version 100, no flags, transform 0 (RGB). JFIF
+        // would claim YCbCr, so it is not written for these.
+        write_segment(
+            out,
+            markers::APP14,
+            &[b'A', b'd', b'o', b'b', b'e', 0, 100, 0, 0, 0, 0, 0],
+        );
+    } else if options.jfif {
         // JFIF 1.01, no density units, 1:1 aspect, no thumbnail.
         write_segment(
             out,

@@ -32,7 +32,9 @@ mod pixels;
 pub mod quality;
 pub mod tables;
 
-pub use coeffs::{CoefficientImage, Component, ComponentSpec, Process, QuantTable, sampling_for};
+pub use coeffs::{
+    CoefficientImage, Colour, Component, ComponentSpec, Process, QuantTable, sampling_for,
+};
 pub use decode::{JpegInfo, decode_coefficients, decode_frame, read_info};
 pub use encode::{
     BlockSource, EncodeOptions, HuffmanMode, encode_coefficients, encode_frame, encode_with_source,

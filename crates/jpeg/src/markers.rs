@@ -18,6 +18,7 @@ pub const DAC: u8 = 0xCC;
 pub const SOF0: u8 = 0xC0;
 pub const SOF1: u8 = 0xC1;
 pub const APP0: u8 = 0xE0;
+pub const APP14: u8 = 0xEE;
 pub const COM: u8 = 0xFE;
 pub const RST0: u8 = 0xD0;
 

@@ -3,11 +3,23 @@
 
 use tessera_core::{ChromaFormat, Frame, Limits, Plane};
 
-use crate::coeffs::{CoefficientImage, ComponentSpec, QuantTable, chroma_format_of, sampling_for};
+use crate::coeffs::{
+    CoefficientImage, Colour, ComponentSpec, QuantTable, chroma_format_of, sampling_for,
+};
 use crate::error::{JpegError, Result};
 
 /// Runs the inverse DCT over every visible block and returns the planes.
+///
+/// RGB-coded images are refused: a [`Frame`] holds YCbCr.
 pub fn coefficients_to_frame(image: &CoefficientImage) -> Result<Frame> {
+    if image.colour == Colour::Rgb {
+        return Err(crate::decode::rgb_is_not_ycbcr());
+    }
+    planes_of(image)
+}
+
+/// Inverse DCT of every visible block into planes, whatever they hold.
+pub(crate) fn planes_of(image: &CoefficientImage) -> Result<Frame> {
     let format = chroma_format_of(&image.components).ok_or_else(|| {
         JpegError::Unsupported(format!(
             "sampling factors {} cannot be held as a planar frame",
@@ -131,8 +143,39 @@ pub struct RgbImage {
 /// Decodes to interleaved RGB (BT.601 full range as JFIF defines;
 /// chroma upsampled by sample repetition; greyscale gives R=G=B).
 pub fn decode_rgb(data: &[u8], limits: &Limits) -> Result<RgbImage> {
-    let frame = crate::decode::decode_frame(data, limits)?;
-    Ok(frame_to_rgb(&frame))
+    let (frame, colour) = crate::decode::decode_planes(data, limits)?;
+    Ok(match colour {
+        Colour::YCbCr => frame_to_rgb(&frame),
+        Colour::Rgb => rgb_planes_to_rgb(&frame),
+    })
+}
+
+/// Interleaves planes that already hold R, G and B (upsampled by sample
+/// repetition when the file subsamples them).
+fn rgb_planes_to_rgb(frame: &Frame) -> RgbImage {
+    let (w, h) = (frame.width, frame.height);
+    let (sx, sy) = frame.format.chroma_shift();
+    let mut data = vec![0u8; w * h * 3];
+    for y in 0..h {
+        let rows = [
+            frame.planes[0].row(y),
+            frame.planes[1].row(y >> sy),
+            frame.planes[2].row(y >> sy),
+        ];
+        for (x, px) in data[y * w * 3..(y + 1) * w * 3]
+            .chunks_exact_mut(3)
+            .enumerate()
+        {
+            px[0] = rows[0][x];
+            px[1] = rows[1][x >> sx];
+            px[2] = rows[2][x >> sx];
+        }
+    }
+    RgbImage {
+        width: w,
+        height: h,
+        data,
+    }
 }
 
 fn frame_to_rgb(frame: &Frame) -> RgbImage {

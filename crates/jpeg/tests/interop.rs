@@ -264,3 +264,44 @@ fn encoder_matches_ffmpeg_quality_and_decodes_cleanly() {
         }
     }
 }
+
+/// RGB-coded JPEGs (cjpeg -rgb writes an Adobe APP14 with transform 0):
+/// `decode_rgb` reads them like ffmpeg does, YCbCr planes are refused
+/// clearly instead of coming out in the wrong colours, and re-encoding the
+/// coefficients keeps them RGB.
+#[test]
+fn rgb_coded_files_are_recognized() {
+    let dir = tessera_testkit::temp_dir();
+    let source = ppm_source(dir.path(), 96, 64);
+    let path = dir.path().join("rgb.jpg");
+    run_tool(
+        &cjpeg(),
+        [
+            "-rgb".as_ref(),
+            "-quality".as_ref(),
+            "95".as_ref(),
+            "-outfile".as_ref(),
+            path.as_os_str(),
+            source.as_os_str(),
+        ],
+    );
+    let data = std::fs::read(&path).unwrap();
+    let limits = Limits::default();
+    assert_eq!(
+        read_info(&data, &limits).unwrap().colour,
+        tessera_jpeg::Colour::Rgb
+    );
+    let err = decode_frame(&data, &limits).unwrap_err();
+    assert!(err.to_string().contains("RGB-coded"), "{err}");
+    let ours = tessera_jpeg::decode_rgb(&data, &limits).unwrap();
+    let theirs = tessera_testkit::ffmpeg_raw(&path, "rgb24");
+    let p = psnr(&ours.data, &theirs);
+    assert!(p >= 45.0, "RGB decode {p:.1} dB against ffmpeg's");
+    // Re-encoded coefficients stay RGB (APP14 written) and decode alike.
+    let coefficients = decode_coefficients(&data, &limits).unwrap();
+    let again = encode_coefficients(&coefficients, &EncodeOptions::default()).unwrap();
+    let again_path = dir.path().join("rgb-again.jpg");
+    std::fs::write(&again_path, &again).unwrap();
+    assert_eq!(tessera_testkit::ffmpeg_raw(&again_path, "rgb24"), theirs);
+    assert_eq!(decode_coefficients(&again, &limits).unwrap(), coefficients);
+}

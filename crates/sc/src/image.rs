@@ -48,6 +48,11 @@ impl ScImage {
     /// coefficient is an SC coefficient, section 5). The JPEG must be
     /// 3-component with one of the chroma formats SC carries.
     pub fn from_jpeg(image: &CoefficientImage) -> Result<ScImage, ScError> {
+        if image.colour == tessera_jpeg::Colour::Rgb {
+            return Err(ScError::Unsupported(
+                "an RGB-coded JPEG (SC carries Y, Cb and Cr)".into(),
+            ));
+        }
         let format = image.chroma_format().ok_or_else(|| {
             ScError::Unsupported("JPEG sampling factors without a planar chroma format".into())
         })?;
