@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tessera_core::{ChromaFormat, Frame};
-use tessera_testkit::{check_close, ffmpeg_raw, ffprobe, run_ffmpeg, run_tool, temp_dir};
+use tessera_testkit::{check_close, ffmpeg_lavfi, ffmpeg_raw, ffprobe, run_tool, temp_dir};
 
 fn tessera(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tessera"))
@@ -47,24 +47,7 @@ fn os(s: &str) -> &std::ffi::OsStr {
 fn ffmpeg_y4m(dir: &Path, name: &str, size: &str, pix_fmt: &str, frames: u32) -> PathBuf {
     let path = dir.join(name);
     let src = format!("testsrc2=size={size}:rate=30000/1001");
-    let n = frames.to_string();
-    let mut args: Vec<&std::ffi::OsStr> = [
-        "-f",
-        "lavfi",
-        "-i",
-        &src,
-        "-frames:v",
-        &n,
-        "-pix_fmt",
-        pix_fmt,
-        "-strict",
-        "-1",
-    ]
-    .iter()
-    .map(|s| os(s))
-    .collect();
-    args.push(path.as_os_str());
-    run_ffmpeg(args);
+    ffmpeg_lavfi(&src, frames, &["-pix_fmt", pix_fmt, "-strict", "-1"], &path);
     path
 }
 
@@ -172,24 +155,11 @@ fn ffmpeg_mjpeg_and_avi_decode_like_ffmpeg() {
         ("yuvj420p", ChromaFormat::Yuv420, "avi"),
     ] {
         let input = d.join(format!("ff-{pix_fmt}.{ext}"));
-        run_ffmpeg(
-            [
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=size=176x144:rate=25",
-                "-frames:v",
-                "5",
-                "-pix_fmt",
-                pix_fmt,
-                "-c:v",
-                "mjpeg",
-                "-q:v",
-                "4",
-            ]
-            .iter()
-            .map(|s| os(s))
-            .chain([input.as_os_str()]),
+        ffmpeg_lavfi(
+            "testsrc2=size=176x144:rate=25",
+            5,
+            &["-pix_fmt", pix_fmt, "-c:v", "mjpeg", "-q:v", "4"],
+            &input,
         );
         let out = d.join(format!("ours-{pix_fmt}.y4m"));
         let summary = ok(&[os("transcode"), input.as_os_str(), out.as_os_str()]);

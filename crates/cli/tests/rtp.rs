@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use tessera_core::{ChromaFormat, Frame};
 use tessera_testkit::{
-    check_close, ffmpeg, ffmpeg_frames, free_udp_port, gst_launch, psnr, run_ffmpeg, temp_dir,
+    check_close, ffmpeg, ffmpeg_frames, ffmpeg_lavfi, free_udp_port, gst_launch, psnr, run_ffmpeg,
+    temp_dir,
 };
 
 fn os(s: &str) -> &OsStr {
@@ -90,15 +91,10 @@ fn start_recv(url: &str, output: &Path, extra: &[&str]) -> Child {
 fn ffmpeg_source(dir: &Path, size: &str, pix_fmt: &str, frames: u32) -> (String, PathBuf) {
     let src = format!("testsrc2=size={size}:rate=25");
     let reference = dir.join(format!("ref-{size}-{pix_fmt}.mjpeg"));
-    let n = frames.to_string();
-    run_ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            &src,
-            "-frames:v",
-            &n,
+    ffmpeg_lavfi(
+        &src,
+        frames,
+        &[
             "-pix_fmt",
             pix_fmt,
             "-c:v",
@@ -111,10 +107,8 @@ fn ffmpeg_source(dir: &Path, size: &str, pix_fmt: &str, frames: u32) -> (String,
             "5",
             "-f",
             "mjpeg",
-        ]
-        .iter()
-        .map(|s| os(s))
-        .chain([reference.as_os_str()]),
+        ],
+        &reference,
     );
     (src, reference)
 }

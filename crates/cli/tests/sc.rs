@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tessera_core::{ChromaFormat, Frame};
-use tessera_testkit::{check_close, run_ffmpeg, run_ffmpeg_warnings, run_tool, temp_dir, tshark};
+use tessera_testkit::{check_close, ffmpeg_lavfi, run_ffmpeg_warnings, run_tool, temp_dir, tshark};
 
 fn os(s: &str) -> &OsStr {
     s.as_ref()
@@ -29,29 +29,12 @@ fn ok(args: &[&OsStr]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn ffmpeg_mjpeg(dir: &Path, name: &str, src: &str, frames: &str, q: &str) -> PathBuf {
+fn ffmpeg_mjpeg(dir: &Path, name: &str, src: &str, frames: u32, q: &str) -> PathBuf {
     let path = dir.join(name);
-    run_ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            src,
-            "-frames:v",
-            frames,
-            "-pix_fmt",
-            "yuvj420p",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            q,
-            "-f",
-            "mjpeg",
-        ]
-        .iter()
-        .map(|s| os(s))
-        .chain([path.as_os_str()]),
-    );
+    let args = [
+        "-pix_fmt", "yuvj420p", "-c:v", "mjpeg", "-q:v", q, "-f", "mjpeg",
+    ];
+    ffmpeg_lavfi(src, frames, &args, &path);
     path
 }
 
@@ -63,7 +46,7 @@ fn raw_frames(path: &Path, w: usize, h: usize) -> Vec<Frame> {
 fn encode_decode_through_a_capture_wireshark_reads() {
     let dir = temp_dir();
     let d = dir.path();
-    let input = ffmpeg_mjpeg(d, "in.mjpeg", "testsrc2=size=320x240:rate=25", "6", "3");
+    let input = ffmpeg_mjpeg(d, "in.mjpeg", "testsrc2=size=320x240:rate=25", 6, "3");
     let pcap = d.join("sc.pcap");
     let summary = ok(&[
         os("sc"),
@@ -165,7 +148,7 @@ fn rate_limiting_shrinks_the_stream_and_stays_valid() {
         d,
         "still.mjpeg",
         "testsrc2=size=176x144:rate=25,trim=end_frame=1,loop=loop=-1:size=1",
-        "8",
+        8,
         "4",
     );
     let full = d.join("full.pcap");
@@ -223,7 +206,7 @@ fn rate_limiting_shrinks_the_stream_and_stays_valid() {
 fn bad_arguments_and_captures_give_one_error_line() {
     let dir = temp_dir();
     let d = dir.path();
-    let input = ffmpeg_mjpeg(d, "in.mjpeg", "testsrc2=size=64x48:rate=25", "1", "5");
+    let input = ffmpeg_mjpeg(d, "in.mjpeg", "testsrc2=size=64x48:rate=25", 1, "5");
     let pcap = d.join("x.pcap");
     for (args, needle) in [
         (vec![os("--region"), os("8,0,16,16")], "region"),

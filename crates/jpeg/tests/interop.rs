@@ -9,7 +9,9 @@ use tessera_jpeg::{
     EncodeOptions, HuffmanMode, decode_coefficients, decode_frame, encode_coefficients,
     frame_to_coefficients, read_info,
 };
-use tessera_testkit::{check_close, cjpeg, psnr, run_ffmpeg, run_ffmpeg_warnings, run_tool};
+use tessera_testkit::{
+    check_close, cjpeg, ffmpeg_lavfi, psnr, run_ffmpeg, run_ffmpeg_warnings, run_tool,
+};
 
 /// ffmpeg's decode of `jpeg` as raw planes in the file's own sampling.
 fn ffmpeg_decode(jpeg: &Path, format: ChromaFormat, w: usize, h: usize) -> Frame {
@@ -23,30 +25,14 @@ fn ffmpeg_jpeg(dir: &Path, w: usize, h: usize, pix_fmt: &str, q: u32, threads: u
     let path = dir.join(format!("ff-{w}x{h}-{pix_fmt}-q{q}-t{threads}.jpg"));
     let size = format!("testsrc2=size=1280x720:rate=25,scale={w}:{h}");
     let (q, threads) = (q.to_string(), threads.to_string());
-    run_ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            &size,
-            "-frames:v",
-            "1",
-            "-pix_fmt",
-            pix_fmt,
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            &q,
-            "-threads",
-            &threads,
-            "-slices",
-            &threads,
-            "-f",
-            "image2",
-        ]
-        .iter()
-        .map(|s| s.as_ref())
-        .chain([path.as_os_str()]),
+    ffmpeg_lavfi(
+        &size,
+        1,
+        &[
+            "-pix_fmt", pix_fmt, "-c:v", "mjpeg", "-q:v", &q, "-threads", &threads, "-slices",
+            &threads, "-f", "image2",
+        ],
+        &path,
     );
     path
 }
@@ -55,23 +41,7 @@ fn ffmpeg_jpeg(dir: &Path, w: usize, h: usize, pix_fmt: &str, q: u32, threads: u
 fn ppm_source(dir: &Path, w: usize, h: usize) -> PathBuf {
     let path = dir.join(format!("src-{w}x{h}.ppm"));
     let size = format!("testsrc2=size=1280x720:rate=25,scale={w}:{h}");
-    run_ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            &size,
-            "-frames:v",
-            "1",
-            "-c:v",
-            "ppm",
-            "-f",
-            "image2",
-        ]
-        .iter()
-        .map(|s| s.as_ref())
-        .chain([path.as_os_str()]),
-    );
+    ffmpeg_lavfi(&size, 1, &["-c:v", "ppm", "-f", "image2"], &path);
     path
 }
 
@@ -191,23 +161,7 @@ fn encoder_matches_ffmpeg_quality_and_decodes_cleanly() {
     ] {
         let raw = dir.path().join(format!("src-{pix_fmt}.raw"));
         let size = format!("testsrc2=size=1280x720:rate=25,scale={w}:{h}");
-        run_ffmpeg(
-            [
-                "-f",
-                "lavfi",
-                "-i",
-                &size,
-                "-frames:v",
-                "1",
-                "-pix_fmt",
-                pix_fmt,
-                "-f",
-                "rawvideo",
-            ]
-            .iter()
-            .map(|s| s.as_ref())
-            .chain([raw.as_os_str()]),
-        );
+        ffmpeg_lavfi(&size, 1, &["-pix_fmt", pix_fmt, "-f", "rawvideo"], &raw);
         let source = Frame::from_planar_bytes(w, h, format, &std::fs::read(&raw).unwrap()).unwrap();
         for q in [2, 4, 8, 16] {
             let theirs_path = dir.path().join(format!("theirs-{pix_fmt}-{q}.jpg"));

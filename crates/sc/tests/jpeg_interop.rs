@@ -5,7 +5,7 @@
 
 use tessera_core::{ChromaFormat, Limits};
 use tessera_sc::{Assembler, AssemblerConfig, Packetizer, PacketizerConfig, ScImage};
-use tessera_testkit::{ffmpeg_raw, run_ffmpeg, temp_dir};
+use tessera_testkit::{ffmpeg_lavfi, ffmpeg_raw, temp_dir};
 
 #[test]
 fn sc_round_trip_reproduces_ffmpeg_jpeg_coefficients() {
@@ -18,26 +18,13 @@ fn sc_round_trip_reproduces_ffmpeg_jpeg_coefficients() {
     ] {
         let original = dir.path().join(format!("orig-{pix_fmt}-{size}.jpg"));
         let src = format!("testsrc2=size=1280x720,scale={}", size.replace('x', ":"));
-        run_ffmpeg(
-            [
-                "-f",
-                "lavfi",
-                "-i",
-                &src,
-                "-frames:v",
-                "1",
-                "-pix_fmt",
-                pix_fmt,
-                "-c:v",
-                "mjpeg",
-                "-q:v",
-                q,
-                "-f",
-                "image2",
-            ]
-            .iter()
-            .map(|s| s.as_ref())
-            .chain([original.as_os_str()]),
+        ffmpeg_lavfi(
+            &src,
+            1,
+            &[
+                "-pix_fmt", pix_fmt, "-c:v", "mjpeg", "-q:v", q, "-f", "image2",
+            ],
+            &original,
         );
         let bytes = std::fs::read(&original).unwrap();
         let coefficients = tessera_jpeg::decode_coefficients(&bytes, &Limits::default()).unwrap();

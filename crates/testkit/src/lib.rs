@@ -131,6 +131,20 @@ where
     ffmpeg_at("error", args)
 }
 
+/// Makes `frames` frames of the lavfi source `source` with ffmpeg:
+/// `-f lavfi -i SOURCE -frames:v FRAMES ARGS... OUTPUT` (the test inputs
+/// that every interop test starts from).
+pub fn ffmpeg_lavfi(source: &str, frames: u32, args: &[&str], output: &Path) {
+    let frames = frames.to_string();
+    let head = ["-f", "lavfi", "-i", source, "-frames:v", &frames];
+    run_ffmpeg(
+        head.iter()
+            .chain(args)
+            .map(std::ffi::OsStr::new)
+            .chain([output.as_os_str()]),
+    );
+}
+
 /// Runs ffmpeg with `args` at `-loglevel warning` and returns its stderr,
 /// so a test can assert that decoding produced no warnings.
 pub fn run_ffmpeg_warnings<I, S>(args: I) -> String
