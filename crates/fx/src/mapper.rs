@@ -1,0 +1,1 @@
+//! The FX mapper.
