@@ -1,0 +1,249 @@
+//! An FX processor: depayloads every input from the feed, decodes the
+//! frames its subprogram computes, renders its band and packetizes it as
+//! RTP/SC.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tessera_core::Limits;
+use tessera_fx::eval::Renderer;
+use tessera_fx::mapper::Subprogram;
+use tessera_fx::{Env, FxError, Graph};
+use tessera_rtp::jpeg::JpegDepayloader;
+use tessera_sc::{FrameGeometry, Packetizer, PacketizerConfig, ScImage};
+
+use crate::clock::FrameClock;
+use crate::params::{ParamChange, ParamTimeline};
+
+/// Counters of a processor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessorStats {
+    /// Frames rendered.
+    pub frames: u64,
+    /// Input frames decoded.
+    pub decoded: u64,
+    /// Input frames that failed to decode (the input's previous frame, or
+    /// grey, stood in).
+    pub decode_errors: u64,
+    /// Feed packets dropped: not RTP, off the frame grid, or part of a
+    /// frame that could not be rebuilt.
+    pub dropped_packets: u64,
+    pub sc_packets: u64,
+    pub sc_bytes: u64,
+}
+
+/// Packets of the frame an input is in the middle of.
+#[derive(Debug, Default)]
+struct Reassembly {
+    timestamp: Option<u32>,
+    packets: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct InputState {
+    depay: JpegDepayloader,
+    current: Reassembly,
+    /// The last frame decoded, standing in when a frame fails to decode.
+    last: Option<Arc<ScImage>>,
+}
+
+/// Frames waiting for all their inputs, at most.
+const MAX_PENDING_FRAMES: usize = 64;
+/// Bytes of one frame's packets, at most (as RTP/JPEG allows).
+const MAX_FRAME_BYTES: usize = tessera_rtp::jpeg::MAX_FRAME_BYTES;
+
+/// A processor. Feed it the session's input packets and control messages
+/// in the order they were published; it returns RTP/SC packets for each
+/// frame its subprogram computes.
+#[derive(Debug)]
+pub struct Processor {
+    sub: Subprogram,
+    graph: Arc<Graph>,
+    clock: FrameClock,
+    inputs: Vec<InputState>,
+    /// Frames of ours with the JPEG of each input received so far.
+    pending: BTreeMap<u64, Vec<Option<Vec<u8>>>>,
+    /// Frame number last seen, to unwrap timestamps.
+    near: u64,
+    params: ParamTimeline,
+    renderer: Option<(Vec<FrameGeometry>, Renderer)>,
+    out: Option<ScImage>,
+    packetizer: Packetizer,
+    limits: Limits,
+    stats: ProcessorStats,
+}
+
+impl Processor {
+    /// A processor running `sub`, its SC stream with SSRC `ssrc`. Frame
+    /// timestamps follow `clock`.
+    pub fn new(sub: Subprogram, clock: FrameClock, ssrc: u32) -> Result<Processor, FxError> {
+        sub.graph.validate().map_err(FxError::Mapping)?;
+        let graph = Arc::new(sub.graph.clone());
+        let packetizer = Packetizer::new(PacketizerConfig::new(ssrc))?;
+        Ok(Processor {
+            inputs: (0..graph.inputs.len())
+                .map(|_| InputState {
+                    depay: JpegDepayloader::new(),
+                    current: Reassembly::default(),
+                    last: None,
+                })
+                .collect(),
+            params: ParamTimeline::new(&graph),
+            graph,
+            sub,
+            clock,
+            pending: BTreeMap::new(),
+            near: 0,
+            renderer: None,
+            out: None,
+            packetizer,
+            limits: Limits::default(),
+            stats: ProcessorStats::default(),
+        })
+    }
+
+    pub fn subprogram(&self) -> &Subprogram {
+        &self.sub
+    }
+
+    pub fn stats(&self) -> ProcessorStats {
+        self.stats
+    }
+
+    /// A parameter change from the feed.
+    pub fn on_param(&mut self, change: ParamChange) {
+        self.params.push(change);
+    }
+
+    /// An RTP/JPEG packet of input `input` from the feed.
+    pub fn on_input_packet(&mut self, input: usize, packet: &[u8]) {
+        let Some(state) = self.inputs.get_mut(input) else {
+            self.stats.dropped_packets += 1;
+            return;
+        };
+        let Ok(rtp) = rtp_types::RtpPacket::parse(packet) else {
+            self.stats.dropped_packets += 1;
+            return;
+        };
+        let (timestamp, marker) = (rtp.timestamp(), rtp.marker_bit());
+        let Some(frame) = self.clock.frame(timestamp, self.near) else {
+            self.stats.dropped_packets += 1;
+            return;
+        };
+        self.near = self.near.max(frame);
+        if !self.sub.handles(frame) {
+            // Another group's frame: not even buffered.
+            return;
+        }
+        let current = &mut state.current;
+        if current.timestamp != Some(timestamp) {
+            // A frame left incomplete is lost.
+            self.stats.dropped_packets += current.packets.len() as u64;
+            *current = Reassembly {
+                timestamp: Some(timestamp),
+                ..Reassembly::default()
+            };
+        }
+        if current.bytes + packet.len() > MAX_FRAME_BYTES {
+            self.stats.dropped_packets += current.packets.len() as u64 + 1;
+            *current = Reassembly::default();
+            return;
+        }
+        current.bytes += packet.len();
+        current.packets.push(packet.to_vec());
+        if !marker {
+            return;
+        }
+        let packets = std::mem::take(&mut current.packets);
+        *current = Reassembly::default();
+        match state.depay.depayload(&packets) {
+            Ok(jpeg) => {
+                let n = self.graph.inputs.len();
+                if self.pending.len() >= MAX_PENDING_FRAMES && !self.pending.contains_key(&frame)
+                {
+                    // A frame whose other inputs never came: give it up.
+                    if let Some((_, lost)) = self.pending.pop_first() {
+                        self.stats.dropped_packets += lost.iter().flatten().count() as u64;
+                    }
+                }
+                self.pending.entry(frame).or_insert_with(|| vec![None; n])[input] = Some(jpeg);
+            }
+            Err(_) => self.stats.dropped_packets += packets.len() as u64,
+        }
+    }
+
+    /// The oldest frame whose inputs have all arrived, with them.
+    pub fn take_ready(&mut self) -> Option<(u64, Vec<Vec<u8>>)> {
+        let (&frame, inputs) = self.pending.first_key_value()?;
+        if inputs.iter().any(Option::is_none) {
+            return None;
+        }
+        let (_, inputs) = self.pending.pop_first()?;
+        Some((frame, inputs.into_iter().flatten().collect()))
+    }
+
+    /// Decodes `jpegs` (one per input), renders this processor's band of
+    /// output frame `frame` and returns its RTP/SC packets.
+    pub fn render(&mut self, frame: u64, jpegs: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, FxError> {
+        if jpegs.len() != self.inputs.len() {
+            return Err(FxError::Input(format!(
+                "{} input frames for {} inputs",
+                jpegs.len(),
+                self.inputs.len()
+            )));
+        }
+        let mut images = Vec::with_capacity(jpegs.len());
+        for (state, jpeg) in self.inputs.iter_mut().zip(jpegs) {
+            let decoded = tessera_jpeg::decode_coefficients(jpeg, &self.limits)
+                .map_err(tessera_sc::ScError::from)
+                .and_then(|c| ScImage::from_jpeg(&c));
+            let image = match decoded {
+                Ok(image) => {
+                    self.stats.decoded += 1;
+                    let image = Arc::new(image);
+                    state.last = Some(image.clone());
+                    image
+                }
+                Err(e) => {
+                    self.stats.decode_errors += 1;
+                    match &state.last {
+                        Some(last) => last.clone(),
+                        None => return Err(FxError::Input(format!("first frame: {e}"))),
+                    }
+                }
+            };
+            images.push(image);
+        }
+        let geometries: Vec<FrameGeometry> = images.iter().map(|i| i.geometry).collect();
+        let renderer = match &mut self.renderer {
+            Some((g, r)) if *g == geometries => r,
+            slot => {
+                let r = Renderer::new(self.graph.clone(), &geometries)?;
+                &mut slot.insert((geometries, r)).1
+            }
+        };
+        let geometry = renderer.output_geometry();
+        let out = match &mut self.out {
+            Some(out) if out.geometry == geometry => out,
+            slot => slot.insert(ScImage::zeroed(geometry)),
+        };
+        self.params.prune(frame);
+        let params = self.params.at(frame);
+        let env = Env {
+            frame,
+            t: self.clock.seconds(frame),
+            params: &params,
+        };
+        let refs: Vec<&ScImage> = images.iter().map(|i| i.as_ref()).collect();
+        let region = self.sub.region();
+        renderer.render(&env, &refs, region, out)?;
+        let packets = self
+            .packetizer
+            .packetize(out, region, self.clock.timestamp(frame))?;
+        self.stats.frames += 1;
+        self.stats.sc_packets += packets.len() as u64;
+        self.stats.sc_bytes += packets.iter().map(|p| p.len() as u64).sum::<u64>();
+        Ok(packets)
+    }
+}
