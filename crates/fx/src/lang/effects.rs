@@ -595,10 +595,11 @@ fn affine_matrix(args: &Args) -> Result<Matrix, Fault> {
     let (hx, hy) = args.point(5)?;
     let c = Expr::Const;
 
-    let radians = fold(BinOp::Mul, degrees, c(std::f64::consts::PI / 180.0)).map_err(fault)?;
-    let (cos, sin) = if let Expr::Const(r) = radians {
-        (c(r.cos()), c(r.sin()))
+    let (cos, sin) = if let Expr::Const(d) = degrees {
+        let (sin, cos) = sin_cos_degrees(d);
+        (c(cos), c(sin))
     } else {
+        let radians = fold(BinOp::Mul, degrees, c(std::f64::consts::PI / 180.0)).map_err(fault)?;
         (
             Expr::Call(Func::Cos, vec![radians.clone()]),
             Expr::Call(Func::Sin, vec![radians]),
@@ -617,6 +618,18 @@ fn affine_matrix(args: &Args) -> Result<Matrix, Fault> {
         m = then(&m, &step).map_err(fault)?;
     }
     then(&m, &translation(tx, ty)).map_err(fault)
+}
+
+/// Sine and cosine of an angle in degrees, exact at multiples of 90.
+fn sin_cos_degrees(degrees: f64) -> (f64, f64) {
+    let d = degrees.rem_euclid(360.0);
+    match d {
+        0.0 => (0.0, 1.0),
+        90.0 => (1.0, 0.0),
+        180.0 => (0.0, -1.0),
+        270.0 => (-1.0, 0.0),
+        _ => d.to_radians().sin_cos(),
+    }
 }
 
 fn translation(x: Expr, y: Expr) -> Matrix {

@@ -44,6 +44,22 @@ impl Value {
         }
     }
 
+    /// The type, saying so when a number, colour or text is not
+    /// constant (where a constant is needed).
+    fn kind_constness(&self) -> String {
+        let constant = match self {
+            Value::Number(e) => e.is_constant(),
+            Value::Color(c) => c.is_constant(),
+            Value::Text(t) => matches!(t, TextExpr::Const(_)),
+            _ => true,
+        };
+        if constant {
+            self.kind()
+        } else {
+            format!("{} that is not constant", self.kind())
+        }
+    }
+
     /// Roughly what a copy of the value allocates.
     fn bytes(&self) -> usize {
         let expr = size_of::<Expr>();
@@ -344,17 +360,12 @@ impl Lowerer {
                 (ParamValue::Text(s), Value::Text(TextExpr::Param(index)))
             }
             other => {
-                let what = match other {
-                    Value::Number(_) | Value::Color(_) | Value::Text(_) => {
-                        "an expression that changes over time".to_string()
-                    }
-                    other => other.kind(),
-                };
                 return Err(Fault::new(
                     default.span,
                     format!(
                         "a parameter's default must be a constant number, colour or text, \
-                         found {what}"
+                         found {}",
+                        other.kind_constness()
                     ),
                 ));
             }
@@ -402,7 +413,10 @@ impl Lowerer {
             Value::Number(Expr::Const(v)) => Ok(v),
             other => Err(Fault::new(
                 expr.span,
-                format!("{what} must be a constant number, found {}", other.kind()),
+                format!(
+                    "{what} must be a constant number, found {}",
+                    other.kind_constness()
+                ),
             )),
         }
     }
@@ -815,6 +829,18 @@ pub(crate) fn fold(op: BinOp, a: Expr, b: Expr) -> Result<Expr, String> {
     use Expr::Const;
     if op == BinOp::Div && b == Const(0.0) {
         return Err("division by zero".into());
+    }
+    if op == BinOp::Mul {
+        // k1 * (k2 * e) and (k2 * e) * k1 become (k1 k2) * e.
+        let scaled = match (&a, &b) {
+            (Const(k), other) | (other, Const(k)) => Some((*k, other)),
+            _ => None,
+        };
+        if let Some((k, Expr::Bin(BinOp::Mul, inner, e))) = scaled
+            && let Const(j) = **inner
+        {
+            return fold(BinOp::Mul, Const(k * j), (**e).clone());
+        }
     }
     Ok(match (op, &a, &b) {
         (_, Const(x), Const(y)) => {

@@ -101,11 +101,12 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, tok: &Tok, shown: &str) -> Result<Span, Fault> {
+    /// Consumes `tok` or fails with "expected `expected`".
+    fn expect(&mut self, tok: &Tok, expected: &str) -> Result<Span, Fault> {
         if self.peek() == tok {
             Ok(self.bump().span)
         } else {
-            Err(self.unexpected(&format!("`{shown}`")))
+            Err(self.unexpected(expected))
         }
     }
 
@@ -168,12 +169,12 @@ impl Parser<'_> {
             }
             "param" => {
                 let name = self.name("a parameter name")?;
-                self.expect(&Tok::Eq, "=")?;
+                self.expect(&Tok::Eq, "`=`")?;
                 let default = self.expr()?;
                 let range = if matches!(self.peek(), Tok::Ident(w) if w == "in") {
                     self.bump();
                     let lo = self.expr()?;
-                    self.expect(&Tok::DotDot, "..")?;
+                    self.expect(&Tok::DotDot, "`..`")?;
                     let hi = self.expr()?;
                     Some((lo, hi))
                 } else {
@@ -187,7 +188,7 @@ impl Parser<'_> {
             }
             "let" => {
                 let name = self.name("a name")?;
-                self.expect(&Tok::Eq, "=")?;
+                self.expect(&Tok::Eq, "`=`")?;
                 let value = self.expr()?;
                 Stmt::Let { name, value }
             }
@@ -293,8 +294,12 @@ impl Parser<'_> {
         let open = self.bump().span;
         let first = self.expr()?;
         if self.peek() != &Tok::Comma {
-            self.expect(&Tok::RParen, ")")?;
-            return Ok(first);
+            let close = self.expect(&Tok::RParen, "`)`")?;
+            // The span takes in the parentheses, for messages.
+            return Ok(Expr {
+                span: open.to(close),
+                ..first
+            });
         }
         let mut items = vec![first];
         while self.eat(&Tok::Comma) {
