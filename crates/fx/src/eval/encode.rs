@@ -1,0 +1,133 @@
+//! Pixel rows back into coefficients, one MCU row of the output at a
+//! time: composite over black, round to 8-bit luma, average chroma over
+//! each subsampling cell (a box filter), round, pad past the true frame
+//! by repeating the last true sample of each plane (as the JPEG encoder
+//! pads), then the forward DCT of every 8x8 block.
+
+use tessera_sc::{FrameGeometry, PlaneKind, ScImage};
+
+use super::rows::Rows;
+
+/// Rounds to the nearest 8-bit sample.
+#[inline(always)]
+fn to_u8(v: f32) -> u8 {
+    (v.clamp(0.0, 255.0) + 0.5) as u8
+}
+
+/// One MCU row of the output being assembled.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BandEncoder {
+    /// First luma column and row of the band.
+    x0: u32,
+    y0: u32,
+    /// Columns in the band (whole MCUs) and columns inside the frame.
+    width: usize,
+    true_cols: usize,
+    luma: Vec<u8>,
+    /// Composited Cb and Cr at full resolution, `f32`.
+    full: [Vec<f32>; 2],
+    /// Subsampled Cb and Cr.
+    sub: [Vec<u8>; 2],
+}
+
+impl BandEncoder {
+    /// Starts the band of columns `x0..x1` (on the MCU grid) whose first
+    /// line is `y0`; `true_cols` of them are inside the frame.
+    pub(crate) fn begin(&mut self, g: &FrameGeometry, x0: u32, x1: u32, y0: u32, true_cols: usize) {
+        let mh = g.mcu_height() as usize;
+        self.x0 = x0;
+        self.y0 = y0;
+        self.width = (x1 - x0) as usize;
+        self.true_cols = true_cols.clamp(1, self.width);
+        self.luma.resize(self.width * mh, 0);
+        for f in &mut self.full {
+            f.resize(self.width * mh, 0.0);
+        }
+        let sub = self.width / usize::from(g.h_sub) * 8;
+        for s in &mut self.sub {
+            s.resize(sub, 0);
+        }
+    }
+
+    /// Line `line` of the band from the pass's root row (its first
+    /// `true_cols` pixels).
+    pub(crate) fn put_row(&mut self, line: usize, row: &Rows) {
+        let (w, n) = (self.width, self.true_cols);
+        let [y, cb, cr, a] = row.ch();
+        let luma = &mut self.luma[line * w..(line + 1) * w];
+        for i in 0..n {
+            luma[i] = to_u8(y[i] * a[i].clamp(0.0, 1.0));
+        }
+        let last = luma[n - 1];
+        luma[n..].fill(last);
+        for (full, c) in self.full.iter_mut().zip([cb, cr]) {
+            let full = &mut full[line * w..(line + 1) * w];
+            for i in 0..n {
+                let a = a[i].clamp(0.0, 1.0);
+                full[i] = (c[i] - 128.0) * a + 128.0;
+            }
+            let last = full[n - 1];
+            full[n..].fill(last);
+        }
+    }
+
+    /// Finishes the band, `true_lines` lines of which were put, and writes
+    /// its blocks into `out`.
+    pub(crate) fn finish(&mut self, g: &FrameGeometry, true_lines: usize, out: &mut ScImage) {
+        let (w, mh) = (self.width, g.mcu_height() as usize);
+        let (hs, vs) = (usize::from(g.h_sub), usize::from(g.v_sub));
+        let true_lines = true_lines.clamp(1, mh);
+        for line in true_lines..mh {
+            self.luma
+                .copy_within((true_lines - 1) * w..true_lines * w, line * w);
+            for f in &mut self.full {
+                f.copy_within((true_lines - 1) * w..true_lines * w, line * w);
+            }
+        }
+        // Chroma: the box average of each cell, for the cells inside the
+        // chroma plane's true size; past it, the last true sample.
+        let cw = w / hs;
+        let (x0c, y0c) = (self.x0 as usize / hs, self.y0 as usize / vs);
+        let plane_w = (usize::from(g.true_width)).div_ceil(hs);
+        let plane_h = (usize::from(g.true_height)).div_ceil(vs);
+        let true_cw = plane_w.saturating_sub(x0c).clamp(1, cw);
+        let true_ch = plane_h.saturating_sub(y0c).clamp(1, 8);
+        let scale = 1.0 / (hs * vs) as f32;
+        for (sub, full) in self.sub.iter_mut().zip(&self.full) {
+            for cy in 0..true_ch {
+                let dst = &mut sub[cy * cw..(cy + 1) * cw];
+                for (cx, d) in dst[..true_cw].iter_mut().enumerate() {
+                    let mut sum = 0.0;
+                    for r in 0..vs {
+                        let row = &full[(cy * vs + r) * w + cx * hs..];
+                        for &v in &row[..hs] {
+                            sum += v;
+                        }
+                    }
+                    *d = to_u8(sum * scale);
+                }
+                let last = dst[true_cw - 1];
+                dst[true_cw..].fill(last);
+            }
+            for cy in true_ch..8 {
+                sub.copy_within((true_ch - 1) * cw..true_ch * cw, cy * cw);
+            }
+        }
+        // Forward DCT.
+        let (bx0, by0) = (self.x0 / 8, self.y0 / 8);
+        for j in 0..vs {
+            for b in 0..w / 8 {
+                let addr = g.address(PlaneKind::Y, bx0 + b as u32, by0 + j as u32) as usize;
+                let src = &self.luma[j * 8 * w + b * 8..];
+                tessera_dsp::fdct_8x8_u8(src, w, &mut out.blocks[addr]);
+            }
+        }
+        let (cbx0, cby) = (self.x0 / g.mcu_width(), self.y0 / g.mcu_height());
+        for (plane, sub) in [(PlaneKind::Cb, &self.sub[0]), (PlaneKind::Cr, &self.sub[1])] {
+            for b in 0..cw / 8 {
+                let addr = g.address(plane, cbx0 + b as u32, cby) as usize;
+                tessera_dsp::fdct_8x8_u8(&sub[b * 8..], cw, &mut out.blocks[addr]);
+            }
+        }
+    }
+}
