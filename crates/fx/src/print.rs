@@ -155,7 +155,12 @@ pub fn to_text(graph: &Graph, analysis: &Analysis) -> String {
     let _ = writeln!(out, "output n{}", graph.output.0);
     for (i, pass) in analysis.passes.iter().enumerate() {
         let nodes: Vec<String> = pass.nodes.iter().map(|n| format!("n{}", n.0)).collect();
-        let _ = write!(out, "pass {i} (root n{}): {}", pass.root.0, nodes.join(", "));
+        let _ = write!(
+            out,
+            "pass {i} (root n{}): {}",
+            pass.root.0,
+            nodes.join(", ")
+        );
         if !pass.reads.is_empty() {
             let reads: Vec<String> = pass.reads.iter().map(|n| format!("n{}", n.0)).collect();
             let _ = write!(out, "; reads {}", reads.join(", "));

@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use tessera_fx::analysis::{Analysis, Domain, analyze};
 use tessera_fx::expr::{BinOp, Func};
 use tessera_fx::graph::WipeShape;
-use tessera_fx::lang::{MAX_SOURCE_BYTES, compile};
 use tessera_fx::lang::effects::EFFECTS;
+use tessera_fx::lang::{MAX_SOURCE_BYTES, compile};
 use tessera_fx::print::{to_dot, to_text};
 use tessera_fx::{ColorExpr, Expr, Graph, NodeId, Op, ParamValue, Pos, Rgba, SpecError, TextExpr};
 
@@ -173,25 +173,43 @@ fn warp_matrix(g: &Graph) -> [Expr; 6] {
 fn affine_composes_about_rotate_shear_scale_translate() {
     // A quarter turn clockwise about (10, 20): x' = 30 - y, y' = x + 10.
     let g = ok("input a; output affine(a, rotate: 90, about: (10, 20));");
-    assert_eq!(warp_matrix(&g), [c(0.0), c(-1.0), c(30.0), c(1.0), c(0.0), c(10.0)]);
+    assert_eq!(
+        warp_matrix(&g),
+        [c(0.0), c(-1.0), c(30.0), c(1.0), c(0.0), c(10.0)]
+    );
     let Op::Warp { src, outside, .. } = &g.nodes[1].op else {
         panic!()
     };
-    assert_eq!((*src, outside), (n(0), &ColorExpr::Const(Rgba::TRANSPARENT)));
+    assert_eq!(
+        (*src, outside),
+        (n(0), &ColorExpr::Const(Rgba::TRANSPARENT))
+    );
 
     let g = ok("input a; output affine(a, scale: (2, 3), translate: (5, 6), outside: black);");
-    assert_eq!(warp_matrix(&g), [c(2.0), c(0.0), c(5.0), c(0.0), c(3.0), c(6.0)]);
+    assert_eq!(
+        warp_matrix(&g),
+        [c(2.0), c(0.0), c(5.0), c(0.0), c(3.0), c(6.0)]
+    );
 
     // Scale, then shear: x' = 2x + 0.5 (2y).
     let g = ok("input a; output affine(a, scale: 2, shear: (0.5, 0));");
-    assert_eq!(warp_matrix(&g), [c(2.0), c(1.0), c(0.0), c(0.0), c(2.0), c(0.0)]);
+    assert_eq!(
+        warp_matrix(&g),
+        [c(2.0), c(1.0), c(0.0), c(0.0), c(2.0), c(0.0)]
+    );
 
     // Half size about (100, 50): the centre stays put.
     let g = ok("input a; output affine(a, scale: 0.5, about: (100, 50));");
-    assert_eq!(warp_matrix(&g), [c(0.5), c(0.0), c(50.0), c(0.0), c(0.5), c(25.0)]);
+    assert_eq!(
+        warp_matrix(&g),
+        [c(0.5), c(0.0), c(50.0), c(0.0), c(0.5), c(25.0)]
+    );
 
     let g = ok("input a; output affine(a, matrix: (1, 0.5, 5, 0, 1, 6));");
-    assert_eq!(warp_matrix(&g), [c(1.0), c(0.5), c(5.0), c(0.0), c(1.0), c(6.0)]);
+    assert_eq!(
+        warp_matrix(&g),
+        [c(1.0), c(0.5), c(5.0), c(0.0), c(1.0), c(6.0)]
+    );
 }
 
 #[test]
@@ -340,11 +358,9 @@ fn title_with_and_without_a_box() {
             padding: c(8.0)
         }
     );
-    let g = ok(
-        "input a; param label = \"Breaking \\\"news\\\"\";\n\
+    let g = ok("input a; param label = \"Breaking \\\"news\\\"\";\n\
          output title(a, text: label, size: 32, color: #ffff00, x: 40, y: 600, box: #00000080, \
-         padding: 4);",
-    );
+         padding: 4);");
     assert_eq!(
         g.params[0].default,
         ParamValue::Text("Breaking \"news\"".into())
@@ -374,10 +390,8 @@ fn title_with_and_without_a_box() {
 
 #[test]
 fn crop_adjust_solid() {
-    let g = ok(
-        "input a;\nlet c = crop(a, 10, 20, 300, 200);\n\
-         output over(adjust(c, brightness: -0.1, saturation: 0), solid(rgba(0, 0, 255, 0.5)));",
-    );
+    let g = ok("input a;\nlet c = crop(a, 10, 20, 300, 200);\n\
+         output over(adjust(c, brightness: -0.1, saturation: 0), solid(rgba(0, 0, 255, 0.5)));");
     assert_eq!(
         ops(&g),
         [
@@ -413,7 +427,8 @@ fn crop_adjust_solid() {
 
 #[test]
 fn dynamic_colours_and_numeric_functions() {
-    let g = ok("input a; param level = 128 in 0..255; output solid(rgb(level, 0, 255 * ramp(0, 1)));");
+    let g =
+        ok("input a; param level = 128 in 0..255; output solid(rgb(level, 0, 255 * ramp(0, 1)));");
     assert_eq!(
         g.nodes[0].op,
         Op::Solid {
@@ -428,7 +443,10 @@ fn dynamic_colours_and_numeric_functions() {
     // Every numeric function is callable; constant calls fold.
     for f in Func::ALL {
         let args = vec!["0.25"; f.arity()].join(", ");
-        let g = ok(&format!("input a; output dissolve(a, a, {}({args}));", f.name()));
+        let g = ok(&format!(
+            "input a; output dissolve(a, a, {}({args}));",
+            f.name()
+        ));
         let Op::Mix { amount, .. } = &g.nodes[1].op else {
             panic!()
         };
@@ -439,7 +457,9 @@ fn dynamic_colours_and_numeric_functions() {
 #[test]
 fn constant_folding() {
     let amount = |src: &str| {
-        let g = ok(&format!("input a; param p = 1; output dissolve(a, a, {src});"));
+        let g = ok(&format!(
+            "input a; param p = 1; output dissolve(a, a, {src});"
+        ));
         match &g.node(g.output).op {
             Op::Mix { amount, .. } => amount.clone(),
             _ => panic!(),
@@ -461,8 +481,16 @@ fn inputs_and_let_bound_videos_are_shared_nodes() {
          let base = dissolve(a, b, 0.5);\n\
          let keyed = chromakey(base);\n\
          output over(keyed, over(base, a));");
-    let sources = g.nodes.iter().filter(|n| matches!(n.op, Op::Source { .. })).count();
-    let mixes = g.nodes.iter().filter(|n| matches!(n.op, Op::Mix { .. })).count();
+    let sources = g
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Source { .. }))
+        .count();
+    let mixes = g
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Mix { .. }))
+        .count();
     assert_eq!((sources, mixes), (2, 1));
     assert_eq!(
         ops(&g),
@@ -508,7 +536,11 @@ fn lets_of_every_type() {
          let nothing = none;\n\
          output title(a, words, color: colour, x: 5, size: 100 * k, box: nothing);");
     let Op::Text {
-        text, color, size, background, ..
+        text,
+        color,
+        size,
+        background,
+        ..
     } = &g.nodes[1].op
     else {
         panic!()
@@ -534,12 +566,20 @@ fn params_of_every_kind() {
          param label = \"x\";\n\
          param free = 1e3;\n\
          output title(adjust(a, brightness: amount, contrast: free / 1000), label, color: tint);");
-    let kinds: Vec<_> = g.params.iter().map(|p| (p.name.as_str(), p.default.clone(), p.range)).collect();
+    let kinds: Vec<_> = g
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.default.clone(), p.range))
+        .collect();
     assert_eq!(
         kinds,
         [
             ("amount", ParamValue::Number(-0.5), Some((-1.0, 1.0))),
-            ("tint", ParamValue::Color(Rgba::opaque(10.0, 20.0, 30.0)), None),
+            (
+                "tint",
+                ParamValue::Color(Rgba::opaque(10.0, 20.0, 30.0)),
+                None
+            ),
             ("label", ParamValue::Text("x".into()), None),
             ("free", ParamValue::Number(1000.0), None),
         ]
@@ -549,8 +589,10 @@ fn params_of_every_kind() {
 
 #[test]
 fn comments_whitespace_and_trailing_commas() {
-    let g = ok("# a comment\n#\n#!/usr/bin/env tessera\ninput a, # the only input\n  b ;\r\n\
-         output dissolve(a, b, 0.5,); # done\n");
+    let g = ok(
+        "# a comment\n#\n#!/usr/bin/env tessera\ninput a, # the only input\n  b ;\r\n\
+         output dissolve(a, b, 0.5,); # done\n",
+    );
     assert_eq!(g.inputs, ["a", "b"]);
 }
 
@@ -562,143 +604,502 @@ const ERRORS: &[(&str, u32, u32, u32, &str)] = &[
     // Syntax.
     (
         "input a;\noutput dissolve(a, a 0.5);",
-        2, 22, 3,
+        2,
+        22,
+        3,
         "expected `,` or `)`, found `0.5`",
     ),
     (
         "input a\noutput a;",
-        1, 8, 1,
+        1,
+        8,
+        1,
         "missing `;` at the end of the statement (found `output`)",
     ),
     (
         "input a;\noutput a",
-        2, 9, 1,
+        2,
+        9,
+        1,
         "missing `;` at the end of the statement (found the end of the input)",
     ),
     (
         "input a;\nlet s = \"abc;\noutput a;",
-        2, 9, 1,
+        2,
+        9,
+        1,
         "unterminated string (a string ends with `\"` on the same line)",
     ),
     (
         "input a;\nparam k = #00ff0;",
-        2, 11, 6,
+        2,
+        11,
+        6,
         "bad colour literal `#00ff0`: write #rrggbb or #rrggbbaa in hex \
          (a comment is `#` followed by a space)",
     ),
-    ("input a;\nlet x = 3 +;", 2, 12, 1, "expected an expression, found `;`"),
+    (
+        "input a;\nlet x = 3 +;",
+        2,
+        12,
+        1,
+        "expected an expression, found `;`",
+    ),
     ("input a; let = 3;", 1, 14, 1, "expected a name, found `=`"),
-    ("input a; let in = 3;", 1, 14, 2, "expected a name, found the keyword `in`"),
-    ("output a; a = 3;", 1, 11, 1,
-        "expected a statement (`input`, `param`, `let` or `output`), found `a`"),
-    ("input a; output dissolve(a, mix: 1, a);", 1, 37, 1,
-        "positional argument after named arguments"),
-    ("input a; let x = 1 . 2;", 1, 20, 1,
-        "unexpected character `.` (write numbers as `0.5`, ranges as `0..1`)"),
+    (
+        "input a; let in = 3;",
+        1,
+        14,
+        2,
+        "expected a name, found the keyword `in`",
+    ),
+    (
+        "output a; a = 3;",
+        1,
+        11,
+        1,
+        "expected a statement (`input`, `param`, `let` or `output`), found `a`",
+    ),
+    (
+        "input a; output dissolve(a, mix: 1, a);",
+        1,
+        37,
+        1,
+        "positional argument after named arguments",
+    ),
+    (
+        "input a; let x = 1 . 2;",
+        1,
+        20,
+        1,
+        "unexpected character `.` (write numbers as `0.5`, ranges as `0..1`)",
+    ),
     ("input a; let x = 12px;", 1, 18, 4, "bad number `12px`"),
-    ("input a; let s = \"\\q\";", 1, 19, 2,
-        "unknown escape `\\q` in a string (only `\\\"` and `\\\\` are escapes)"),
+    (
+        "input a; let s = \"\\q\";",
+        1,
+        19,
+        2,
+        "unknown escape `\\q` in a string (only `\\\"` and `\\\\` are escapes)",
+    ),
     // Names.
     (
         "input a, b;\noutput disolve(a, b, 0.5);",
-        2, 8, 7,
+        2,
+        8,
+        7,
         "unknown effect `disolve`; did you mean `dissolve`?",
     ),
-    ("input a; output fade(a, sine(t));", 1, 25, 4,
-        "unknown function `sine`; did you mean `sin`?"),
-    ("input a; output frobnicate(a);", 1, 17, 10, "unknown effect or function `frobnicate`"),
+    (
+        "input a; output fade(a, sine(t));",
+        1,
+        25,
+        4,
+        "unknown function `sine`; did you mean `sin`?",
+    ),
+    (
+        "input a; output frobnicate(a);",
+        1,
+        17,
+        10,
+        "unknown effect or function `frobnicate`",
+    ),
     (
         "input a;\nparam mix = 0.5;\noutput fade(a, mx);",
-        3, 16, 2,
+        3,
+        16,
+        2,
         "unknown name `mx`; did you mean `mix`?",
     ),
-    ("input a; output fade(a, left);", 1, 25, 4,
-        "`left` is a wipe direction; it names one only as the `direction` of `wipe`"),
-    ("input a; output fade(a, dissolve);", 1, 25, 8,
-        "`dissolve` is an effect; call it with its arguments: `dissolve(...)`"),
-    ("input a; let k = 1; output fade(a, k(2));", 1, 36, 1, "`k` is not a function or effect"),
-    ("input a;\nlet a = 1;", 2, 5, 1, "`a` is already declared at line 1, column 7"),
-    ("input a, a;", 1, 10, 1, "`a` is already declared at line 1, column 7"),
-    ("input t;", 1, 7, 1, "`t` is a built-in name; choose another"),
-    ("input a; let red = 1;", 1, 14, 3, "`red` is a built-in name; choose another"),
-    ("input a; param over = 1;", 1, 16, 4, "`over` is a built-in name; choose another"),
-    ("input a; output b; input b;", 1, 17, 1, "unknown name `b`; did you mean `a`?"),
-    ("input a; output fade(a, zzz);", 1, 25, 3, "unknown name `zzz`"),
+    (
+        "input a; output fade(a, left);",
+        1,
+        25,
+        4,
+        "`left` is a wipe direction; it names one only as the `direction` of `wipe`",
+    ),
+    (
+        "input a; output fade(a, dissolve);",
+        1,
+        25,
+        8,
+        "`dissolve` is an effect; call it with its arguments: `dissolve(...)`",
+    ),
+    (
+        "input a; let k = 1; output fade(a, k(2));",
+        1,
+        36,
+        1,
+        "`k` is not a function or effect",
+    ),
+    (
+        "input a;\nlet a = 1;",
+        2,
+        5,
+        1,
+        "`a` is already declared at line 1, column 7",
+    ),
+    (
+        "input a, a;",
+        1,
+        10,
+        1,
+        "`a` is already declared at line 1, column 7",
+    ),
+    (
+        "input t;",
+        1,
+        7,
+        1,
+        "`t` is a built-in name; choose another",
+    ),
+    (
+        "input a; let red = 1;",
+        1,
+        14,
+        3,
+        "`red` is a built-in name; choose another",
+    ),
+    (
+        "input a; param over = 1;",
+        1,
+        16,
+        4,
+        "`over` is a built-in name; choose another",
+    ),
+    (
+        "input a; output b; input b;",
+        1,
+        17,
+        1,
+        "unknown name `b`; did you mean `a`?",
+    ),
+    (
+        "input a; output fade(a, zzz);",
+        1,
+        25,
+        3,
+        "unknown name `zzz`",
+    ),
     // Types and arguments.
     (
         "input a, b;\noutput dissolve(a, b, a);",
-        2, 23, 1,
+        2,
+        23,
+        1,
         "`mix` of dissolve takes a number, found a video",
     ),
-    ("input a; output fade(a, 0.5, color: 3);", 1, 37, 1,
-        "`color` of fade takes a colour, found a number"),
-    ("input a; output title(a, 3);", 1, 26, 1, "`text` of title takes a text, found a number"),
-    ("input a; output affine(a, about: 3);", 1, 34, 1,
-        "`about` of affine takes a point, found a number"),
-    ("input a; output affine(a, matrix: (1, 2, 3));", 1, 35, 9,
-        "`matrix` of affine takes a matrix, found a 3-tuple"),
-    ("input a; output over(\"a\", a);", 1, 22, 3, "`fg` of over takes a video, found a text"),
-    ("input a, b;\noutput dissolve(a, b);", 2, 8, 8, "`dissolve` is missing its argument `mix`"),
-    ("input a; output title(a, size: 3);", 1, 17, 5, "`title` is missing its argument `text`"),
-    ("input a; output dissolve(a, a, 0.5, mix: 0.2);", 1, 37, 3,
-        "argument `mix` of `dissolve` is given twice"),
-    ("input a; output fade(a, 1, color: red, color: blue);", 1, 40, 5,
-        "argument `color` of `fade` is given twice"),
-    ("input a, b; output wipe(a, b, 0.5, softnes: 0.1);", 1, 36, 7,
-        "`wipe` has no argument `softnes`; did you mean `softness`?"),
-    ("input a; output over(a, a, zz: 1);", 1, 28, 2,
-        "`over` has no argument `zz` (its arguments are fg, bg)"),
-    ("input a, b; output over(a, b, a);", 1, 31, 1,
-        "`over` takes at most 2 positional arguments, found 3"),
-    ("input a; output fade(a, sin(1, 2));", 1, 25, 9, "`sin` takes 1 argument, found 2"),
-    ("input a; output fade(a, ramp(1, x: 2));", 1, 33, 1, "`ramp` takes no named arguments"),
-    ("input a; output fade(a, abs(a));", 1, 29, 1, "argument 1 of `abs` must be a number, found a video"),
-    ("input a; output fade(a, a + 1);", 1, 25, 1, "`+` takes numbers or points, found a video"),
-    ("input a; output affine(a, translate: (1, 2) + 3);", 1, 38, 10,
-        "cannot apply `+` to a point and a number (points add and subtract elementwise and scale by numbers)"),
-    ("input a; let p = (1, a);", 1, 22, 1, "an element of a tuple must be a number, found a video"),
-    ("input a; let m = -\"x\";", 1, 18, 4, "`-` takes a number or a point, found a text"),
-    ("input a, b; output wipe(a, b, 1, direction: sideways);", 1, 45, 8,
-        "unknown name `sideways`"),
-    ("input a, b; output wipe(a, b, 1, direction: \"lefft\");", 1, 45, 7,
-        "unknown direction `lefft`; did you mean `left`? (directions: left, right, up, down, diagonal, circle)"),
-    ("input a, b; output wipe(a, b, 1, direction: 3);", 1, 45, 1,
-        "`direction` of wipe takes a direction (left, right, up, down, diagonal, circle), found a number"),
-    ("input a; output affine(a, scale: 2, matrix: (1, 0, 0, 0, 1, 0));", 1, 27, 8,
-        "`matrix` replaces `scale`, `rotate`, `about`, `translate` and `shear`; give either the matrix or those"),
-    ("input a; output solid(rgb(300, 0, 0));", 1, 27, 3, "argument 1 of `rgb` must be in 0..255, found 300"),
-    ("input a; output solid(rgba(0, 0, 0, 2));", 1, 37, 1, "argument 4 of `rgba` must be in 0..1, found 2"),
+    (
+        "input a; output fade(a, 0.5, color: 3);",
+        1,
+        37,
+        1,
+        "`color` of fade takes a colour, found a number",
+    ),
+    (
+        "input a; output title(a, 3);",
+        1,
+        26,
+        1,
+        "`text` of title takes a text, found a number",
+    ),
+    (
+        "input a; output affine(a, about: 3);",
+        1,
+        34,
+        1,
+        "`about` of affine takes a point, found a number",
+    ),
+    (
+        "input a; output affine(a, matrix: (1, 2, 3));",
+        1,
+        35,
+        9,
+        "`matrix` of affine takes a matrix, found a 3-tuple",
+    ),
+    (
+        "input a; output over(\"a\", a);",
+        1,
+        22,
+        3,
+        "`fg` of over takes a video, found a text",
+    ),
+    (
+        "input a, b;\noutput dissolve(a, b);",
+        2,
+        8,
+        8,
+        "`dissolve` is missing its argument `mix`",
+    ),
+    (
+        "input a; output title(a, size: 3);",
+        1,
+        17,
+        5,
+        "`title` is missing its argument `text`",
+    ),
+    (
+        "input a; output dissolve(a, a, 0.5, mix: 0.2);",
+        1,
+        37,
+        3,
+        "argument `mix` of `dissolve` is given twice",
+    ),
+    (
+        "input a; output fade(a, 1, color: red, color: blue);",
+        1,
+        40,
+        5,
+        "argument `color` of `fade` is given twice",
+    ),
+    (
+        "input a, b; output wipe(a, b, 0.5, softnes: 0.1);",
+        1,
+        36,
+        7,
+        "`wipe` has no argument `softnes`; did you mean `softness`?",
+    ),
+    (
+        "input a; output over(a, a, zz: 1);",
+        1,
+        28,
+        2,
+        "`over` has no argument `zz` (its arguments are fg, bg)",
+    ),
+    (
+        "input a, b; output over(a, b, a);",
+        1,
+        31,
+        1,
+        "`over` takes at most 2 positional arguments, found 3",
+    ),
+    (
+        "input a; output fade(a, sin(1, 2));",
+        1,
+        25,
+        9,
+        "`sin` takes 1 argument, found 2",
+    ),
+    (
+        "input a; output fade(a, ramp(1, x: 2));",
+        1,
+        33,
+        1,
+        "`ramp` takes no named arguments",
+    ),
+    (
+        "input a; output fade(a, abs(a));",
+        1,
+        29,
+        1,
+        "argument 1 of `abs` must be a number, found a video",
+    ),
+    (
+        "input a; output fade(a, a + 1);",
+        1,
+        25,
+        1,
+        "`+` takes numbers or points, found a video",
+    ),
+    (
+        "input a; output affine(a, translate: (1, 2) + 3);",
+        1,
+        38,
+        10,
+        "cannot apply `+` to a point and a number (points add and subtract elementwise and scale by numbers)",
+    ),
+    (
+        "input a; let p = (1, a);",
+        1,
+        22,
+        1,
+        "an element of a tuple must be a number, found a video",
+    ),
+    (
+        "input a; let m = -\"x\";",
+        1,
+        18,
+        4,
+        "`-` takes a number or a point, found a text",
+    ),
+    (
+        "input a, b; output wipe(a, b, 1, direction: sideways);",
+        1,
+        45,
+        8,
+        "unknown name `sideways`",
+    ),
+    (
+        "input a, b; output wipe(a, b, 1, direction: \"lefft\");",
+        1,
+        45,
+        7,
+        "unknown direction `lefft`; did you mean `left`? (directions: left, right, up, down, diagonal, circle)",
+    ),
+    (
+        "input a, b; output wipe(a, b, 1, direction: 3);",
+        1,
+        45,
+        1,
+        "`direction` of wipe takes a direction (left, right, up, down, diagonal, circle), found a number",
+    ),
+    (
+        "input a; output affine(a, scale: 2, matrix: (1, 0, 0, 0, 1, 0));",
+        1,
+        27,
+        8,
+        "`matrix` replaces `scale`, `rotate`, `about`, `translate` and `shear`; give either the matrix or those",
+    ),
+    (
+        "input a; output solid(rgb(300, 0, 0));",
+        1,
+        27,
+        3,
+        "argument 1 of `rgb` must be in 0..255, found 300",
+    ),
+    (
+        "input a; output solid(rgba(0, 0, 0, 2));",
+        1,
+        37,
+        1,
+        "argument 4 of `rgba` must be in 0..1, found 2",
+    ),
     // Constant ranges.
-    ("input a;\noutput chromakey(a, tolerance: 1.5);", 2, 32, 3,
-        "`tolerance` must be in 0..1, found 1.5"),
-    ("input a; output dissolve(a, a, -0.5);", 1, 32, 4, "`mix` must be in 0..1, found -0.5"),
-    ("input a; output pip(a, a, 0, 0, border: -1);", 1, 41, 2, "`border` must be at least 0, found -1"),
-    ("input a; output pip(a, a, 0, 0, scale: 2);", 1, 40, 1, "`scale` must be in 0.01..1, found 2"),
-    ("input a; output title(a, \"x\", size: 0);", 1, 37, 1, "`size` must be in 1..4096, found 0"),
-    ("input a; output fade(a, 1 / 0);", 1, 25, 5, "division by zero"),
-    ("input a; output fade(a, t / (1 - 1));", 1, 25, 11, "division by zero"),
-    ("input a; output fade(a, 1e300 * 1e300);", 1, 25, 13,
-        "the value of this expression is not a finite number"),
+    (
+        "input a;\noutput chromakey(a, tolerance: 1.5);",
+        2,
+        32,
+        3,
+        "`tolerance` must be in 0..1, found 1.5",
+    ),
+    (
+        "input a; output dissolve(a, a, -0.5);",
+        1,
+        32,
+        4,
+        "`mix` must be in 0..1, found -0.5",
+    ),
+    (
+        "input a; output pip(a, a, 0, 0, border: -1);",
+        1,
+        41,
+        2,
+        "`border` must be at least 0, found -1",
+    ),
+    (
+        "input a; output pip(a, a, 0, 0, scale: 2);",
+        1,
+        40,
+        1,
+        "`scale` must be in 0.01..1, found 2",
+    ),
+    (
+        "input a; output title(a, \"x\", size: 0);",
+        1,
+        37,
+        1,
+        "`size` must be in 1..4096, found 0",
+    ),
+    (
+        "input a; output fade(a, 1 / 0);",
+        1,
+        25,
+        5,
+        "division by zero",
+    ),
+    (
+        "input a; output fade(a, t / (1 - 1));",
+        1,
+        25,
+        11,
+        "division by zero",
+    ),
+    (
+        "input a; output fade(a, 1e300 * 1e300);",
+        1,
+        25,
+        13,
+        "the value of this expression is not a finite number",
+    ),
     // Parameters.
-    ("input a; param mix = 2 in 0..1;", 1, 22, 1, "the default 2 of `mix` is outside its range 0..1"),
-    ("input a; param mix = 0.5 in 1..0;", 1, 29, 4, "empty range: 1 is above 0"),
-    ("input a; param c = red in 0..1;", 1, 27, 4, "only numeric parameters take a range"),
-    ("input a; param m = t;", 1, 20, 1,
-        "a parameter's default must be a constant number, colour or text, found a number that is not constant"),
-    ("input a; param m = a;", 1, 20, 1,
-        "a parameter's default must be a constant number, colour or text, found a video"),
-    ("input a; param p = 1; param q = p;", 1, 33, 1,
-        "a parameter's default must be a constant number, colour or text, found a number that is not constant"),
-    ("input a; param m = 0.5 in 0..t;", 1, 30, 1,
-        "a range's upper bound must be a constant number, found a number that is not constant"),
+    (
+        "input a; param mix = 2 in 0..1;",
+        1,
+        22,
+        1,
+        "the default 2 of `mix` is outside its range 0..1",
+    ),
+    (
+        "input a; param mix = 0.5 in 1..0;",
+        1,
+        29,
+        4,
+        "empty range: 1 is above 0",
+    ),
+    (
+        "input a; param c = red in 0..1;",
+        1,
+        27,
+        4,
+        "only numeric parameters take a range",
+    ),
+    (
+        "input a; param m = t;",
+        1,
+        20,
+        1,
+        "a parameter's default must be a constant number, colour or text, found a number that is not constant",
+    ),
+    (
+        "input a; param m = a;",
+        1,
+        20,
+        1,
+        "a parameter's default must be a constant number, colour or text, found a video",
+    ),
+    (
+        "input a; param p = 1; param q = p;",
+        1,
+        33,
+        1,
+        "a parameter's default must be a constant number, colour or text, found a number that is not constant",
+    ),
+    (
+        "input a; param m = 0.5 in 0..t;",
+        1,
+        30,
+        1,
+        "a range's upper bound must be a constant number, found a number that is not constant",
+    ),
     // Output.
-    ("input a;\nlet x = a; # nothing out\n", 2, 25, 1,
-        "the effect has no `output` statement (end it with `output <video>;`)"),
-    ("input a;\noutput a;\noutput a;", 3, 1, 6,
-        "a second `output`: an effect has exactly one, and it already has one at line 2, column 1"),
-    ("input a; output 3;", 1, 17, 1, "the output must be a video, found a number"),
-    ("output solid(red);", 1, 1, 6,
-        "the effect declares no `input` (the first input sets the output's size and rate)"),
+    (
+        "input a;\nlet x = a; # nothing out\n",
+        2,
+        25,
+        1,
+        "the effect has no `output` statement (end it with `output <video>;`)",
+    ),
+    (
+        "input a;\noutput a;\noutput a;",
+        3,
+        1,
+        6,
+        "a second `output`: an effect has exactly one, and it already has one at line 2, column 1",
+    ),
+    (
+        "input a; output 3;",
+        1,
+        17,
+        1,
+        "the output must be a video, found a number",
+    ),
+    (
+        "output solid(red);",
+        1,
+        1,
+        6,
+        "the effect declares no `input` (the first input sets the output's size and rate)",
+    ),
 ];
 
 #[test]
@@ -708,7 +1109,10 @@ fn errors_are_located_and_worded() {
         let e = err(source);
         let got = (e.pos.line, e.pos.col, e.width, e.message.as_str());
         if got != (line, col, width, message) {
-            failures.push(format!("{source:?}\n  want {:?}\n  got  {got:?}", (line, col, width, message)));
+            failures.push(format!(
+                "{source:?}\n  want {:?}\n  got  {got:?}",
+                (line, col, width, message)
+            ));
         }
         let want_line = source.lines().nth(line as usize - 1).unwrap_or("");
         assert_eq!(e.line_text, want_line.trim_end_matches('\r'), "{source:?}");
@@ -756,18 +1160,34 @@ fn columns_count_characters_not_bytes() {
 #[test]
 fn deep_nesting_is_refused_not_overflowed() {
     for (open, close) in [("(", ")"), ("-", ""), ("sin(", ")"), ("(1, ", ")")] {
-        let source = format!("input a; output fade(a, {}t{});", open.repeat(5000), close.repeat(5000));
+        let source = format!(
+            "input a; output fade(a, {}t{});",
+            open.repeat(5000),
+            close.repeat(5000)
+        );
         let e = err(&source);
-        assert!(e.message.contains("nests too deeply"), "{open}: {}", e.message);
+        assert!(
+            e.message.contains("nests too deeply"),
+            "{open}: {}",
+            e.message
+        );
     }
     // A long chain of operators is as deep as it is long.
     let source = format!("input a; output fade(a, t{});", " + 1".repeat(100_000));
     assert!(err(&source).message.contains("nests too deeply"));
     // Within the parser's limit but too deep for an operand...
-    let source = format!("input a; output fade(a, {}t{});", "sin(".repeat(100), ")".repeat(100));
+    let source = format!(
+        "input a; output fade(a, {}t{});",
+        "sin(".repeat(100),
+        ")".repeat(100)
+    );
     assert!(err(&source).message.contains("more than 32 levels deep"));
     // ...unless it folds to a constant.
-    let source = format!("input a; output fade(a, {}0.5{});", "sin(".repeat(150), ")".repeat(150));
+    let source = format!(
+        "input a; output fade(a, {}0.5{});",
+        "sin(".repeat(150),
+        ")".repeat(150)
+    );
     ok(&source);
 }
 
@@ -788,7 +1208,10 @@ fn let_chains_cannot_blow_up() {
     }
     source += "output fade(a, x39);";
     let e = err(&source);
-    assert!(e.message.contains("levels deep") || e.message.contains("too large"), "{e}");
+    assert!(
+        e.message.contains("levels deep") || e.message.contains("too large"),
+        "{e}"
+    );
     // ...and many wide copies hit the size budget.
     let wide = vec!["sin(t)"; 2000].join(", ");
     let mut source = format!("input a; let m = ({wide});\n");
@@ -796,7 +1219,11 @@ fn let_chains_cannot_blow_up() {
         source += &format!("let c{i} = m;\n");
     }
     source += "output a;";
-    assert!(err(&source).message.contains("too large once let-bindings are substituted"));
+    assert!(
+        err(&source)
+            .message
+            .contains("too large once let-bindings are substituted")
+    );
 }
 
 #[test]
@@ -812,7 +1239,11 @@ fn oversized_source_is_refused() {
 fn many_statements_compile_quickly() {
     let mut source = String::from("input a, b;\nlet v0 = a;\n");
     for i in 1..20_000 {
-        source += &format!("let v{i} = dissolve(v{}, b, {});\n", i - 1, (i % 10) as f64 / 10.0);
+        source += &format!(
+            "let v{i} = dissolve(v{}, b, {});\n",
+            i - 1,
+            (i % 10) as f64 / 10.0
+        );
     }
     source += "output v19999;";
     let start = std::time::Instant::now();
@@ -835,7 +1266,10 @@ fn check_no_panic(source: &str) {
         Err(e) => {
             assert!(e.pos.line >= 1 && e.pos.col >= 1 && e.width >= 1);
             let line = source.split('\n').nth(e.pos.line as usize - 1);
-            assert_eq!(Some(e.line_text.as_str()), line.map(|l| l.trim_end_matches('\r')));
+            assert_eq!(
+                Some(e.line_text.as_str()),
+                line.map(|l| l.trim_end_matches('\r'))
+            );
             let _ = e.to_string();
         }
     }
@@ -859,11 +1293,60 @@ fn example_sources() -> Vec<(PathBuf, String)> {
 }
 
 const VOCABULARY: &[&str] = &[
-    "input", "param", "let", "output", "in", "a", "b", "t", "frame", "none", "red", "mix",
-    "dissolve", "fade", "wipe", "affine", "chromakey", "over", "pip", "title", "crop", "adjust",
-    "solid", "ramp", "sin", "rgb", "left", "circle", "direction", "(", ")", ",", ";", ":", "=",
-    "+", "-", "*", "/", "..", "0", "1", "0.5", "1e9", "#00ff00", "#0000", "\"s\"", "\"", "#",
-    "\n", " ", "\t", "é", "\\",
+    "input",
+    "param",
+    "let",
+    "output",
+    "in",
+    "a",
+    "b",
+    "t",
+    "frame",
+    "none",
+    "red",
+    "mix",
+    "dissolve",
+    "fade",
+    "wipe",
+    "affine",
+    "chromakey",
+    "over",
+    "pip",
+    "title",
+    "crop",
+    "adjust",
+    "solid",
+    "ramp",
+    "sin",
+    "rgb",
+    "left",
+    "circle",
+    "direction",
+    "(",
+    ")",
+    ",",
+    ";",
+    ":",
+    "=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "..",
+    "0",
+    "1",
+    "0.5",
+    "1e9",
+    "#00ff00",
+    "#0000",
+    "\"s\"",
+    "\"",
+    "#",
+    "\n",
+    " ",
+    "\t",
+    "é",
+    "\\",
 ];
 
 proptest! {
@@ -915,10 +1398,20 @@ fn examples_compile() {
         .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     for want in [
-        "dissolve.fx", "fade.fx", "wipe.fx", "rotate.fx", "chromakey.fx", "pip.fx", "title.fx",
-        "demo.fx", "crop_adjust.fx",
+        "dissolve.fx",
+        "fade.fx",
+        "wipe.fx",
+        "rotate.fx",
+        "chromakey.fx",
+        "pip.fx",
+        "title.fx",
+        "demo.fx",
+        "crop_adjust.fx",
     ] {
-        assert!(names.iter().any(|n| n == want), "examples/effects/{want} is missing");
+        assert!(
+            names.iter().any(|n| n == want),
+            "examples/effects/{want} is missing"
+        );
     }
     for (path, source) in example_sources() {
         let graph = compile(&source).unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
@@ -954,7 +1447,9 @@ fn nearly_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         }
         (V::Object(xs), V::Object(ys)) => {
             xs.len() == ys.len()
-                && xs.iter().all(|(k, x)| ys.get(k).is_some_and(|y| nearly_equal(x, y)))
+                && xs
+                    .iter()
+                    .all(|(k, x)| ys.get(k).is_some_and(|y| nearly_equal(x, y)))
         }
         _ => a == b,
     }
@@ -969,11 +1464,18 @@ fn graphs_round_trip_through_json() {
         if path.ends_with("demo.fx") {
             assert_eq!(back, graph);
         }
-        let (a, b) = (serde_json::to_value(&graph).unwrap(), serde_json::to_value(&back).unwrap());
+        let (a, b) = (
+            serde_json::to_value(&graph).unwrap(),
+            serde_json::to_value(&back).unwrap(),
+        );
         assert!(nearly_equal(&a, &b), "{}", path.display());
     }
     // The deepest operand allowed still fits serde_json's nesting limit.
-    let deep = format!("input a; output fade(a, {}t{});", "sin(".repeat(31), ")".repeat(31));
+    let deep = format!(
+        "input a; output fade(a, {}t{});",
+        "sin(".repeat(31),
+        ")".repeat(31)
+    );
     let graph = ok(&deep);
     let json = serde_json::to_string(&graph).unwrap();
     assert_eq!(serde_json::from_str::<Graph>(&json).unwrap(), graph);
@@ -1052,7 +1554,10 @@ fn dot_form() {
     // Text constants are escaped for DOT.
     let g = ok("input a; output title(a, \"say \\\"hi\\\" \\\\ bye\");");
     let dot = to_dot(&g, &analyze(&g, None));
-    assert!(dot.contains(r#"text = \"say \\\"hi\\\" \\\\ bye\""#), "{dot}");
+    assert!(
+        dot.contains(r#"text = \"say \\\"hi\\\" \\\\ bye\""#),
+        "{dot}"
+    );
 }
 
 /// Fenced code blocks of `docs/effects.md`: ```fx must compile,
@@ -1088,9 +1593,16 @@ fn documentation_lists_every_signature() {
     let doc = std::fs::read_to_string(&path).unwrap();
     for effect in EFFECTS {
         let signature = effect.signature();
-        assert!(doc.contains(&signature), "docs/effects.md lacks `{signature}`");
+        assert!(
+            doc.contains(&signature),
+            "docs/effects.md lacks `{signature}`"
+        );
     }
     for f in Func::ALL {
-        assert!(doc.contains(&format!("`{}(", f.name())), "docs lack {}", f.name());
+        assert!(
+            doc.contains(&format!("`{}(", f.name())),
+            "docs lack {}",
+            f.name()
+        );
     }
 }

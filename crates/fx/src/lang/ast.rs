@@ -10,6 +10,8 @@ pub(crate) struct Name {
     pub span: Span,
 }
 
+// A source has few statements: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Stmt {
     /// `input a, b;`

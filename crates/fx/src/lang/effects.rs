@@ -132,7 +132,11 @@ pub const EFFECTS: &[EffectSpec] = &[
             video("a"),
             video("b"),
             number("progress", REQUIRED, UNIT),
-            arg("direction", Kind::Direction, Default::Direction(WipeShape::Left)),
+            arg(
+                "direction",
+                Kind::Direction,
+                Default::Direction(WipeShape::Left),
+            ),
             number("softness", Default::Number(0.02), UNIT),
         ],
     },

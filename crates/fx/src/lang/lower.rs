@@ -116,9 +116,10 @@ impl Builder {
             return Err(too_deep(span));
         }
         self.charge(size_of::<Node>() + origin.len(), span)?;
-        let id = NodeId(u32::try_from(self.nodes.len()).map_err(|_| {
-            Fault::new(span, "the effect has too many nodes")
-        })?);
+        let id = NodeId(
+            u32::try_from(self.nodes.len())
+                .map_err(|_| Fault::new(span, "the effect has too many nodes"))?,
+        );
         self.nodes.push(Node {
             op,
             origin: origin.to_string(),
@@ -352,7 +353,9 @@ impl Lowerer {
         self.check_new(name)?;
         let index = self.params.len();
         let (default_value, value) = match self.expr(default)? {
-            Value::Number(Expr::Const(v)) => (ParamValue::Number(v), Value::Number(Expr::Param(index))),
+            Value::Number(Expr::Const(v)) => {
+                (ParamValue::Number(v), Value::Number(Expr::Param(index)))
+            }
             Value::Color(ColorExpr::Const(c)) => {
                 (ParamValue::Color(c), Value::Color(ColorExpr::Param(index)))
             }
@@ -523,10 +526,7 @@ impl Lowerer {
             v @ (Value::Number(_) | Value::Tuple(_)) => Ok(v),
             other => Err(Fault::new(
                 e.span,
-                format!(
-                    "`{symbol}` takes numbers or points, found {}",
-                    other.kind()
-                ),
+                format!("`{symbol}` takes numbers or points, found {}", other.kind()),
             )),
         };
         let a = operand(self, lhs)?;
@@ -776,7 +776,8 @@ impl Lowerer {
             }
             (Kind::NumberOrPoint, Value::Number(e)) => ArgValue::Point(e.clone(), e),
             (Kind::Point | Kind::NumberOrPoint, Value::Tuple(items)) if items.len() == 2 => {
-                let [x, y] = <[Expr; 2]>::try_from(items).map_err(|v| mismatch(&Value::Tuple(v)))?;
+                let [x, y] =
+                    <[Expr; 2]>::try_from(items).map_err(|v| mismatch(&Value::Tuple(v)))?;
                 ArgValue::Point(x, y)
             }
             (Kind::Matrix, Value::Tuple(items)) if items.len() == 6 => ArgValue::Matrix(Box::new(
@@ -822,9 +823,9 @@ impl Lowerer {
     }
 }
 
-/// `a op b`, folded when both are constant and simplified around 0 and
-/// 1. A constant result must be finite; division by a constant 0 is an
-/// error.
+/// `a op b`, folded when both are constant, and simplified where an
+/// operand is the constant 0 or 1. A constant result must be finite;
+/// division by a constant 0 is an error.
 pub(crate) fn fold(op: BinOp, a: Expr, b: Expr) -> Result<Expr, String> {
     use Expr::Const;
     if op == BinOp::Div && b == Const(0.0) {

@@ -115,7 +115,9 @@ impl Fault {
         let start = floor_char_boundary(source, self.span.start);
         let end = floor_char_boundary(source, self.span.end.max(start));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
         let line = source[..start].bytes().filter(|&b| b == b'\n').count() + 1;
         let col = source[line_start..start].chars().count() + 1;
         let width = source[start..end.min(line_end)].chars().count().max(1);

@@ -153,9 +153,7 @@ impl Parser<'_> {
         let keyword = match self.peek() {
             Tok::Ident(word) if KEYWORDS[..4].contains(&word.as_str()) => word.clone(),
             _ => {
-                return Err(self.unexpected(
-                    "a statement (`input`, `param`, `let` or `output`)",
-                ));
+                return Err(self.unexpected("a statement (`input`, `param`, `let` or `output`)"));
             }
         };
         let keyword_span = self.bump().span;

@@ -3,7 +3,10 @@
 /// The candidate closest to `name` by edit distance, when it is close
 /// enough to be a likely typo: one edit for names up to four characters,
 /// two beyond.
-pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     // Long names are not typos of short built-ins; the bound also keeps
     // the quadratic distance cheap on hostile input.
     const LONGEST: usize = 64;
@@ -29,7 +32,9 @@ fn distance(a: &str, b: &str) -> usize {
         let mut diag = row[0];
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (diag + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             diag = row[j + 1];
             row[j + 1] = next;
         }
