@@ -147,7 +147,11 @@ impl Rgba {
             r: byte(0)?,
             g: byte(2)?,
             b: byte(4)?,
-            a: if hex.len() == 8 { byte(6)? / 255.0 } else { 1.0 },
+            a: if hex.len() == 8 {
+                byte(6)? / 255.0
+            } else {
+                1.0
+            },
         })
     }
 
@@ -366,8 +370,14 @@ mod tests {
 
     #[test]
     fn hex_colours() {
-        assert_eq!(Rgba::parse_hex("#00ff00"), Some(Rgba::opaque(0.0, 255.0, 0.0)));
-        assert_eq!(Rgba::parse_hex("#00000080").map(|c| c.a), Some(128.0 / 255.0));
+        assert_eq!(
+            Rgba::parse_hex("#00ff00"),
+            Some(Rgba::opaque(0.0, 255.0, 0.0))
+        );
+        assert_eq!(
+            Rgba::parse_hex("#00000080").map(|c| c.a),
+            Some(128.0 / 255.0)
+        );
         assert_eq!(Rgba::parse_hex("#12345"), None);
         let [y, cb, cr] = Rgba::opaque(255.0, 255.0, 255.0).to_ycbcr();
         assert!((y - 255.0).abs() < 1e-6 && (cb - 128.0).abs() < 1e-6 && (cr - 128.0).abs() < 1e-6);

@@ -61,15 +61,21 @@ impl ParamDecl {
     /// Parses the text form of a value of this parameter's kind (a
     /// number, `#rrggbb[aa]`, or any text) and checks it.
     pub fn parse(&self, text: &str) -> Result<ParamValue, String> {
-        let value = match &self.default {
-            ParamValue::Number(_) => ParamValue::Number(text.trim().parse().map_err(|_| {
-                format!("parameter `{}` takes a number, not `{text}`", self.name)
-            })?),
-            ParamValue::Color(_) => ParamValue::Color(Rgba::parse_hex(text.trim()).ok_or_else(
-                || format!("parameter `{}` takes a colour #rrggbb or #rrggbbaa, not `{text}`", self.name),
-            )?),
-            ParamValue::Text(_) => ParamValue::Text(text.to_string()),
-        };
+        let value =
+            match &self.default {
+                ParamValue::Number(_) => ParamValue::Number(text.trim().parse().map_err(|_| {
+                    format!("parameter `{}` takes a number, not `{text}`", self.name)
+                })?),
+                ParamValue::Color(_) => {
+                    ParamValue::Color(Rgba::parse_hex(text.trim()).ok_or_else(|| {
+                        format!(
+                            "parameter `{}` takes a colour #rrggbb or #rrggbbaa, not `{text}`",
+                            self.name
+                        )
+                    })?)
+                }
+                ParamValue::Text(_) => ParamValue::Text(text.to_string()),
+            };
         self.check(&value)?;
         Ok(value)
     }
@@ -266,7 +272,10 @@ impl Graph {
             if let Op::Source { input } = node.op
                 && input >= self.inputs.len()
             {
-                return Err(format!("node {i} reads input {input} of {}", self.inputs.len()));
+                return Err(format!(
+                    "node {i} reads input {input} of {}",
+                    self.inputs.len()
+                ));
             }
         }
         Ok(())

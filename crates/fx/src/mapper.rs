@@ -25,7 +25,9 @@ pub enum Mode {
     Spatial,
     /// Groups over frames, bands inside a group; `groups: None` picks the
     /// most square split of the processors.
-    Hybrid { groups: Option<usize> },
+    Hybrid {
+        groups: Option<usize>,
+    },
     /// Chosen by the cost model.
     Auto,
 }
@@ -213,7 +215,10 @@ fn candidates(processors: usize, decode: f64, effect: f64) -> Vec<Candidate> {
 /// The most square split: the largest divisor of `n` not above its square
 /// root, as groups.
 fn square_groups(n: usize) -> usize {
-    (1..=n).filter(|g| n % g == 0 && g * g <= n).max().unwrap_or(1)
+    (1..=n)
+        .filter(|g| n % g == 0 && g * g <= n)
+        .max()
+        .unwrap_or(1)
 }
 
 /// Maps `graph` onto `processors` processors for inputs of the given
@@ -393,12 +398,32 @@ mod tests {
         assert_eq!((s.groups, s.per_group), (1, 4));
         let heights: u32 = s.assignments.iter().map(|a| u32::from(a.region[3])).sum();
         assert_eq!(heights, 1088);
-        let h = map(&g, &inputs, &[200_000; 2], 4, Mode::Hybrid { groups: None }, &cost).unwrap();
+        let h = map(
+            &g,
+            &inputs,
+            &[200_000; 2],
+            4,
+            Mode::Hybrid { groups: None },
+            &cost,
+        )
+        .unwrap();
         assert_eq!((h.groups, h.per_group), (2, 2));
         let subs = subprograms(&g, &h);
         assert_eq!(subs.len(), 4);
-        assert!(subs[2].handles(5) && !subs[2].handles(4) && subs[3].handles(7) && subs[0].handles(4));
-        assert!(map(&g, &inputs, &[0; 2], 4, Mode::Hybrid { groups: Some(3) }, &cost).is_err());
+        assert!(
+            subs[2].handles(5) && !subs[2].handles(4) && subs[3].handles(7) && subs[0].handles(4)
+        );
+        assert!(
+            map(
+                &g,
+                &inputs,
+                &[0; 2],
+                4,
+                Mode::Hybrid { groups: Some(3) },
+                &cost
+            )
+            .is_err()
+        );
         assert!(map(&g, &inputs, &[0; 2], 0, Mode::Temporal, &cost).is_err());
     }
 
