@@ -231,6 +231,17 @@ fn dot_node(graph: &Graph, analysis: &Analysis, i: usize) -> String {
         node.pos.col,
         domain_text(analysis, i)
     );
+    let passes: Vec<String> = analysis
+        .passes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.nodes.iter().any(|n| n.index() == i))
+        .map(|(p, _)| p.to_string())
+        .collect();
+    if !passes.is_empty() {
+        let plural = if passes.len() == 1 { "" } else { "es" };
+        label += &format!(", pass{plural} {}", passes.join(", "));
+    }
     let fill = match domain {
         Some(Domain::Dct) => "#cfe2ff",
         Some(Domain::Pixel) => "#fff3bf",

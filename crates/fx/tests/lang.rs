@@ -1172,6 +1172,17 @@ fn deep_nesting_is_refused_not_overflowed() {
             e.message
         );
     }
+    // Just inside the limit, nesting compiles (and folds).
+    for (open, close) in [("(", ")"), ("-", ""), ("abs(", ")"), ("(1, ", ")")] {
+        let depth = if open == "(1, " { 1 } else { 190 };
+        let inner = format!("{}0.5{}", open.repeat(depth), close.repeat(depth));
+        let source = if open == "(1, " {
+            format!("input a; let p = {inner};\noutput a;")
+        } else {
+            format!("input a; output fade(a, {inner});")
+        };
+        ok(&source);
+    }
     // A long chain of operators is as deep as it is long.
     let source = format!("input a; output fade(a, t{});", " + 1".repeat(100_000));
     assert!(err(&source).message.contains("nests too deeply"));
@@ -1539,10 +1550,10 @@ fn dot_form() {
         "  subgraph cluster_0 {",
         "    label=\"pass 0 (root n3)\";",
         "    n3 [label=\"n3 text\\ntext = label\\nsize = 48\\ncolor = white\\nx = 40 + 10 * t\\n\
-         y = ramp(0, 2)\\nbackground = #00000080\\npadding = 8\\ntitle at 5:8\\npixel\", \
+         y = ramp(0, 2)\\nbackground = #00000080\\npadding = 8\\ntitle at 5:8\\npixel, pass 0\", \
          fillcolor=\"#fff3bf\"];",
         "  n0 [label=\"n0 source\\na\\ninput at 1:7\\ndct\", fillcolor=\"#cfe2ff\"];",
-        "    n2 [label=\"n2 mix\\namount = mix\\ndissolve at 4:12\\ndct, materialized\", \
+        "    n2 [label=\"n2 mix\\namount = mix\\ndissolve at 4:12\\ndct, materialized, pass 0\", \
          fillcolor=\"#cfe2ff\", peripheries=2];",
         "  n0 -> n2 [label=\"a\"];",
         "  n1 -> n2 [label=\"b\"];",

@@ -188,3 +188,28 @@ impl LineIndex {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let source = "ab\né€x\r\n\nz";
+        let lines = LineIndex::new(source);
+        assert_eq!(lines.pos(0), Pos { line: 1, col: 1 });
+        assert_eq!(lines.pos(3), Pos { line: 2, col: 1 });
+        // `x` after two multi-byte characters.
+        let x = source.find('x').unwrap();
+        assert_eq!(lines.pos(x), Pos { line: 2, col: 3 });
+        assert_eq!(lines.pos(source.len()), Pos { line: 4, col: 2 });
+        let e = Fault::new(Span::new(x, x + 1), "m").locate(source);
+        assert_eq!(
+            (e.pos, e.width, e.line_text.as_str()),
+            (Pos { line: 2, col: 3 }, 1, "é€x")
+        );
+        // A span running past its line is cut at the line's end.
+        let e = Fault::new(Span::new(0, source.len()), "m").locate(source);
+        assert_eq!(e.width, 2);
+    }
+}
