@@ -48,7 +48,7 @@ impl Kind {
 
 /// An argument's value when it is not given.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Default {
+pub enum ArgDefault {
     Required,
     Number(f64),
     Color(Rgba),
@@ -63,7 +63,7 @@ pub enum Default {
 pub struct ArgSpec {
     pub name: &'static str,
     pub kind: Kind,
-    pub default: Default,
+    pub default: ArgDefault,
     /// Allowed values of a number (inclusive; `hi` may be infinite).
     pub range: Option<(f64, f64)>,
 }
@@ -81,7 +81,7 @@ const UNIT: Option<(f64, f64)> = Some((0.0, 1.0));
 const NON_NEGATIVE: Option<(f64, f64)> = Some((0.0, f64::INFINITY));
 const WHITE: Rgba = Rgba::opaque(255.0, 255.0, 255.0);
 
-const fn arg(name: &'static str, kind: Kind, default: Default) -> ArgSpec {
+const fn arg(name: &'static str, kind: Kind, default: ArgDefault) -> ArgSpec {
     ArgSpec {
         name,
         kind,
@@ -91,10 +91,10 @@ const fn arg(name: &'static str, kind: Kind, default: Default) -> ArgSpec {
 }
 
 const fn video(name: &'static str) -> ArgSpec {
-    arg(name, Kind::Video, Default::Required)
+    arg(name, Kind::Video, ArgDefault::Required)
 }
 
-const fn number(name: &'static str, default: Default, range: Option<(f64, f64)>) -> ArgSpec {
+const fn number(name: &'static str, default: ArgDefault, range: Option<(f64, f64)>) -> ArgSpec {
     ArgSpec {
         name,
         kind: Kind::Number,
@@ -104,10 +104,10 @@ const fn number(name: &'static str, default: Default, range: Option<(f64, f64)>)
 }
 
 const fn point(name: &'static str) -> ArgSpec {
-    arg(name, Kind::Point, Default::Point(0.0, 0.0))
+    arg(name, Kind::Point, ArgDefault::Point(0.0, 0.0))
 }
 
-const REQUIRED: Default = Default::Required;
+const REQUIRED: ArgDefault = ArgDefault::Required;
 
 /// Every effect, in the order the documentation lists them.
 pub const EFFECTS: &[EffectSpec] = &[
@@ -122,7 +122,7 @@ pub const EFFECTS: &[EffectSpec] = &[
         args: &[
             video("src"),
             number("amount", REQUIRED, UNIT),
-            arg("color", Kind::Color, Default::Color(Rgba::BLACK)),
+            arg("color", Kind::Color, ArgDefault::Color(Rgba::BLACK)),
         ],
     },
     EffectSpec {
@@ -135,9 +135,9 @@ pub const EFFECTS: &[EffectSpec] = &[
             arg(
                 "direction",
                 Kind::Direction,
-                Default::Direction(WipeShape::Left),
+                ArgDefault::Direction(WipeShape::Left),
             ),
-            number("softness", Default::Number(0.02), UNIT),
+            number("softness", ArgDefault::Number(0.02), UNIT),
         ],
     },
     EffectSpec {
@@ -145,13 +145,13 @@ pub const EFFECTS: &[EffectSpec] = &[
         summary: "scale, rotate, shear and move `src` (bilinear)",
         args: &[
             video("src"),
-            arg("scale", Kind::NumberOrPoint, Default::Number(1.0)),
-            arg("rotate", Kind::Number, Default::Number(0.0)),
+            arg("scale", Kind::NumberOrPoint, ArgDefault::Number(1.0)),
+            arg("rotate", Kind::Number, ArgDefault::Number(0.0)),
             point("about"),
             point("translate"),
             point("shear"),
-            arg("matrix", Kind::Matrix, Default::Nothing),
-            arg("outside", Kind::Color, Default::Color(Rgba::TRANSPARENT)),
+            arg("matrix", Kind::Matrix, ArgDefault::Nothing),
+            arg("outside", Kind::Color, ArgDefault::Color(Rgba::TRANSPARENT)),
         ],
     },
     EffectSpec {
@@ -162,11 +162,11 @@ pub const EFFECTS: &[EffectSpec] = &[
             arg(
                 "color",
                 Kind::Color,
-                Default::Color(Rgba::opaque(0.0, 255.0, 0.0)),
+                ArgDefault::Color(Rgba::opaque(0.0, 255.0, 0.0)),
             ),
-            number("tolerance", Default::Number(0.2), UNIT),
-            number("softness", Default::Number(0.1), UNIT),
-            number("spill", Default::Number(0.5), UNIT),
+            number("tolerance", ArgDefault::Number(0.2), UNIT),
+            number("softness", ArgDefault::Number(0.1), UNIT),
+            number("spill", ArgDefault::Number(0.5), UNIT),
         ],
     },
     EffectSpec {
@@ -182,9 +182,9 @@ pub const EFFECTS: &[EffectSpec] = &[
             video("inset"),
             number("x", REQUIRED, None),
             number("y", REQUIRED, None),
-            number("scale", Default::Number(0.25), Some((0.01, 1.0))),
-            number("border", Default::Number(0.0), NON_NEGATIVE),
-            arg("border_color", Kind::Color, Default::Color(WHITE)),
+            number("scale", ArgDefault::Number(0.25), Some((0.01, 1.0))),
+            number("border", ArgDefault::Number(0.0), NON_NEGATIVE),
+            arg("border_color", Kind::Color, ArgDefault::Color(WHITE)),
         ],
     },
     EffectSpec {
@@ -193,12 +193,12 @@ pub const EFFECTS: &[EffectSpec] = &[
         args: &[
             video("src"),
             arg("text", Kind::Text, REQUIRED),
-            number("size", Default::Number(48.0), Some((1.0, 4096.0))),
-            arg("color", Kind::Color, Default::Color(WHITE)),
-            number("x", Default::Number(0.0), None),
-            number("y", Default::Number(0.0), None),
-            arg("box", Kind::OptionalColor, Default::Nothing),
-            number("padding", Default::Number(8.0), NON_NEGATIVE),
+            number("size", ArgDefault::Number(48.0), Some((1.0, 4096.0))),
+            arg("color", Kind::Color, ArgDefault::Color(WHITE)),
+            number("x", ArgDefault::Number(0.0), None),
+            number("y", ArgDefault::Number(0.0), None),
+            arg("box", Kind::OptionalColor, ArgDefault::Nothing),
+            number("padding", ArgDefault::Number(8.0), NON_NEGATIVE),
         ],
     },
     EffectSpec {
@@ -217,9 +217,9 @@ pub const EFFECTS: &[EffectSpec] = &[
         summary: "brightness, contrast and saturation",
         args: &[
             video("src"),
-            number("brightness", Default::Number(0.0), Some((-1.0, 1.0))),
-            number("contrast", Default::Number(1.0), NON_NEGATIVE),
-            number("saturation", Default::Number(1.0), NON_NEGATIVE),
+            number("brightness", ArgDefault::Number(0.0), Some((-1.0, 1.0))),
+            number("contrast", ArgDefault::Number(1.0), NON_NEGATIVE),
+            number("saturation", ArgDefault::Number(1.0), NON_NEGATIVE),
         ],
     },
     EffectSpec {
@@ -273,12 +273,12 @@ impl ArgSpec {
             s += &format!(" {}", range_text(range));
         }
         match self.default {
-            Default::Required => {}
-            Default::Number(v) => s += &format!(" = {v}"),
-            Default::Color(c) => s += &format!(" = {}", color_name(c)),
-            Default::Point(x, y) => s += &format!(" = ({x}, {y})"),
-            Default::Direction(d) => s += &format!(" = {}", direction_name(d)),
-            Default::Nothing => s += " = none",
+            ArgDefault::Required => {}
+            ArgDefault::Number(v) => s += &format!(" = {v}"),
+            ArgDefault::Color(c) => s += &format!(" = {}", color_name(c)),
+            ArgDefault::Point(x, y) => s += &format!(" = ({x}, {y})"),
+            ArgDefault::Direction(d) => s += &format!(" = {}", direction_name(d)),
+            ArgDefault::Nothing => s += " = none",
         }
         s
     }
@@ -352,14 +352,14 @@ pub(crate) enum ArgValue {
 impl ArgValue {
     pub fn default_of(spec: &ArgSpec) -> ArgValue {
         match spec.default {
-            Default::Number(v) if spec.kind == Kind::NumberOrPoint => {
+            ArgDefault::Number(v) if spec.kind == Kind::NumberOrPoint => {
                 ArgValue::Point(Expr::Const(v), Expr::Const(v))
             }
-            Default::Number(v) => ArgValue::Number(Expr::Const(v)),
-            Default::Color(c) => ArgValue::Color(ColorExpr::Const(c)),
-            Default::Point(x, y) => ArgValue::Point(Expr::Const(x), Expr::Const(y)),
-            Default::Direction(d) => ArgValue::Shape(d),
-            Default::Required | Default::Nothing => ArgValue::Nothing,
+            ArgDefault::Number(v) => ArgValue::Number(Expr::Const(v)),
+            ArgDefault::Color(c) => ArgValue::Color(ColorExpr::Const(c)),
+            ArgDefault::Point(x, y) => ArgValue::Point(Expr::Const(x), Expr::Const(y)),
+            ArgDefault::Direction(d) => ArgValue::Shape(d),
+            ArgDefault::Required | ArgDefault::Nothing => ArgValue::Nothing,
         }
     }
 }

@@ -719,7 +719,7 @@ impl Lowerer {
             given[i] = Some((arg, arg_name.span.to(arg.span)));
         }
         for (spec, g) in effect.args.iter().zip(&given) {
-            if g.is_none() && spec.default == effects::Default::Required {
+            if g.is_none() && spec.default == effects::ArgDefault::Required {
                 return Err(Fault::new(
                     call.name.span,
                     format!("`{name}` is missing its argument `{}`", spec.name),
