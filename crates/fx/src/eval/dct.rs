@@ -20,6 +20,7 @@ use super::params::pixel_of;
 const SHIFT: u32 = 14;
 const ONE: f64 = (1 << SHIFT) as f64;
 const HALF: i32 = 1 << (SHIFT - 1);
+
 /// Terms beyond this take the scalar path (keeps the i32 sums in range).
 const MAX_FAST_TERMS: usize = 16;
 
@@ -155,7 +156,7 @@ impl<'a> Prepared<'a> {
             Kernel::Fixed { weights, dc } => match (&self.inputs[..], &weights[..]) {
                 ([], []) => {
                     let mut flat = [0i16; 64];
-                    flat[0] = finish(HALF + dc[p]);
+                    flat[0] = finish(dc[p]);
                     out.fill(flat);
                 }
                 ([a], [wa]) => {
@@ -171,7 +172,7 @@ impl<'a> Prepared<'a> {
                 }
                 (inputs, weights) => {
                     for (j, o) in out.iter_mut().enumerate() {
-                        let mut acc = [HALF; 64];
+                        let mut acc = [0i32; 64];
                         for (src, &w) in inputs.iter().zip(weights) {
                             for (s, &c) in acc.iter_mut().zip(&src[addr + j]) {
                                 *s += i32::from(c) * w;
@@ -194,7 +195,7 @@ impl<'a> Prepared<'a> {
                         }
                     }
                     for (o, s) in o.iter_mut().zip(acc) {
-                        *o = s.round().clamp(-2048.0, 2047.0) as i16;
+                        *o = s.round_ties_even().clamp(-2048.0, 2047.0) as i16;
                     }
                 }
             }
@@ -202,26 +203,30 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// Q14 sum (rounding bias included) to a clamped coefficient.
+/// Q14 sum to a clamped coefficient, rounding to nearest, ties to even.
+/// (Ties are common: a weight of 1/2 makes one for every odd coefficient,
+/// and rounding them all up would add a visible bias where the basis
+/// functions agree in sign, as in a block's corners.)
 #[inline(always)]
 fn finish(s: i32) -> i16 {
-    (s >> SHIFT).clamp(-2048, 2047) as i16
+    let odd = (s >> SHIFT) & 1;
+    ((s + (HALF - 1) + odd) >> SHIFT).clamp(-2048, 2047) as i16
 }
 
 #[inline(always)]
 fn fixed1(a: &[i16; 64], wa: i32, dc: i32, out: &mut [i16; 64]) {
     for k in 0..64 {
-        out[k] = finish(i32::from(a[k]) * wa + HALF);
+        out[k] = finish(i32::from(a[k]) * wa);
     }
-    out[0] = finish(i32::from(a[0]) * wa + HALF + dc);
+    out[0] = finish(i32::from(a[0]) * wa + dc);
 }
 
 #[inline(always)]
 fn fixed2(a: &[i16; 64], wa: i32, b: &[i16; 64], wb: i32, dc: i32, out: &mut [i16; 64]) {
     for k in 0..64 {
-        out[k] = finish(i32::from(a[k]) * wa + i32::from(b[k]) * wb + HALF);
+        out[k] = finish(i32::from(a[k]) * wa + i32::from(b[k]) * wb);
     }
-    out[0] = finish(i32::from(a[0]) * wa + i32::from(b[0]) * wb + HALF + dc);
+    out[0] = finish(i32::from(a[0]) * wa + i32::from(b[0]) * wb + dc);
 }
 
 /// Writes every block of `region` of `out` as the combination.
@@ -280,16 +285,12 @@ mod tests {
             for p in 0..3 {
                 for addr in [0usize, 5, 11] {
                     prepared.block(p, addr, &mut out);
-                    for k in 0..64 {
+                    for (k, &got) in out.iter().enumerate() {
                         let exact = f64::from(a.blocks[addr][k]) * wa
                             + f64::from(b.blocks[addr][k]) * wb
                             + if k == 0 { combo.dc[p] } else { 0.0 };
-                        let want = exact.round().clamp(-2048.0, 2047.0);
-                        assert!(
-                            (f64::from(out[k]) - want).abs() <= 1.0,
-                            "{exact} {}",
-                            out[k]
-                        );
+                        let want = exact.round_ties_even().clamp(-2048.0, 2047.0);
+                        assert!((f64::from(got) - want).abs() <= 1.0, "{exact} {got}");
                     }
                 }
             }

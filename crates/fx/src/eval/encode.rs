@@ -8,10 +8,16 @@ use tessera_sc::{FrameGeometry, PlaneKind, ScImage};
 
 use super::rows::Rows;
 
-/// Rounds to the nearest 8-bit sample.
+/// Rounds to the nearest 8-bit sample, ties to even (unbiased: a mix at
+/// one half makes a tie of every other pixel, and rounding them all up
+/// would brighten the picture by a quarter level on average). Adding and
+/// subtracting 2^23 rounds an `f32` in 0..2^23 to an integer in the
+/// default rounding mode, which vectorizes where `round_ties_even` would
+/// be a library call.
 #[inline(always)]
 fn to_u8(v: f32) -> u8 {
-    (v.clamp(0.0, 255.0) + 0.5) as u8
+    const MAGIC: f32 = 8_388_608.0;
+    ((v.clamp(0.0, 255.0) + MAGIC) - MAGIC) as u8
 }
 
 /// One MCU row of the output being assembled.
@@ -128,6 +134,29 @@ impl BandEncoder {
                 let addr = g.address(plane, cbx0 + b as u32, cby) as usize;
                 tessera_dsp::fdct_8x8_u8(&sub[b * 8..], cw, &mut out.blocks[addr]);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_u8;
+
+    #[test]
+    fn rounding_is_to_nearest_even() {
+        let cases = [
+            (0.5, 0),
+            (1.5, 2),
+            (2.5, 2),
+            (2.49, 2),
+            (2.51, 3),
+            (-3.0, 0),
+            (254.5, 254),
+            (300.0, 255),
+            (f32::NAN, 0),
+        ];
+        for (v, want) in cases {
+            assert_eq!(to_u8(v), want, "{v}");
         }
     }
 }

@@ -66,7 +66,7 @@ impl TextMask {
         self.span = Span::EMPTY;
         self.text_box = Span::EMPTY;
         self.coverage.clear();
-        if op.text.is_empty() || !(op.size > 0.0) {
+        if op.text.is_empty() || op.size.is_nan() || op.size <= 0.0 {
             return;
         }
         let f = font();
