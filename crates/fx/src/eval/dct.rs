@@ -42,7 +42,7 @@ pub(crate) struct Combo {
 enum Kernel {
     /// Q14 weights and Q14 DC terms per plane.
     Fixed {
-        weights: Vec<i32>,
+        weights: Vec<i16>,
         dc: [i32; 3],
     },
     Float,
@@ -95,7 +95,7 @@ impl Combo {
             weights: self
                 .terms
                 .iter()
-                .map(|&(_, w)| (w * ONE).round() as i32)
+                .map(|&(_, w)| (w * ONE).round() as i16)
                 .collect(),
             dc: self
                 .dc
@@ -145,6 +145,24 @@ impl<'a> Prepared<'a> {
         self.run(p, addr, 1, std::slice::from_mut(out));
     }
 
+    /// Blocks `addr..addr + n` of plane `p`: the input's own when the
+    /// combination is one input unchanged, else computed into `scratch`.
+    pub(crate) fn blocks<'s>(
+        &'s self,
+        p: usize,
+        addr: usize,
+        n: usize,
+        scratch: &'s mut [[i16; 64]],
+    ) -> &'s [[i16; 64]] {
+        match self.identity {
+            Some(src) => &src[addr..addr + n],
+            None => {
+                self.run(p, addr, n, scratch);
+                &scratch[..n]
+            }
+        }
+    }
+
     /// Blocks `addr..addr + n` of plane `p` into `out[..n]`.
     pub(crate) fn run(&self, p: usize, addr: usize, n: usize, out: &mut [[i16; 64]]) {
         let out = &mut out[..n];
@@ -175,7 +193,7 @@ impl<'a> Prepared<'a> {
                         let mut acc = [0i32; 64];
                         for (src, &w) in inputs.iter().zip(weights) {
                             for (s, &c) in acc.iter_mut().zip(&src[addr + j]) {
-                                *s += i32::from(c) * w;
+                                *s += i32::from(c) * i32::from(w);
                             }
                         }
                         acc[0] += dc[p];
@@ -210,11 +228,16 @@ impl<'a> Prepared<'a> {
 #[inline(always)]
 fn finish(s: i32) -> i16 {
     let odd = (s >> SHIFT) & 1;
-    ((s + (HALF - 1) + odd) >> SHIFT).clamp(-2048, 2047) as i16
+    let v = (s + (HALF - 1) + odd) >> SHIFT;
+    // Saturate to i16 first (one pack instruction), then clamp as i16
+    // (SSE2 has 16-bit min/max, not 32-bit).
+    (v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16).clamp(-2048, 2047)
 }
 
+// Weights are `i16` so the products are 16x16 -> 32-bit multiplies.
 #[inline(always)]
-fn fixed1(a: &[i16; 64], wa: i32, dc: i32, out: &mut [i16; 64]) {
+fn fixed1(a: &[i16; 64], wa: i16, dc: i32, out: &mut [i16; 64]) {
+    let wa = i32::from(wa);
     for k in 0..64 {
         out[k] = finish(i32::from(a[k]) * wa);
     }
@@ -222,7 +245,8 @@ fn fixed1(a: &[i16; 64], wa: i32, dc: i32, out: &mut [i16; 64]) {
 }
 
 #[inline(always)]
-fn fixed2(a: &[i16; 64], wa: i32, b: &[i16; 64], wb: i32, dc: i32, out: &mut [i16; 64]) {
+fn fixed2(a: &[i16; 64], wa: i16, b: &[i16; 64], wb: i16, dc: i32, out: &mut [i16; 64]) {
+    let (wa, wb) = (i32::from(wa), i32::from(wb));
     for k in 0..64 {
         out[k] = finish(i32::from(a[k]) * wa + i32::from(b[k]) * wb);
     }

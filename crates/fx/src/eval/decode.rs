@@ -50,6 +50,14 @@ impl BandDecoder {
     fn decode(&mut self, src: &Prepared<'_>, g: &FrameGeometry, mcu_row: u32) {
         self.row = Some(mcu_row);
         let cols = self.c1 - self.c0;
+        let BandDecoder {
+            luma,
+            chroma,
+            blocks,
+            c0,
+            ..
+        } = self;
+        let [cb, cr] = chroma;
         for (p, plane) in PLANES.into_iter().enumerate() {
             let (per_x, per_y) = if p == 0 {
                 (u32::from(g.h_sub), u32::from(g.v_sub))
@@ -58,16 +66,16 @@ impl BandDecoder {
             };
             let n = (cols * per_x) as usize;
             let stride = 8 * n;
+            // PLANES is Y, Cr, Cb.
             let buf = match p {
-                0 => &mut self.luma,
-                // PLANES is Y, Cr, Cb; chroma[0] is Cb.
-                1 => &mut self.chroma[1],
-                _ => &mut self.chroma[0],
+                0 => &mut *luma,
+                1 => &mut *cr,
+                _ => &mut *cb,
             };
             for j in 0..per_y {
-                let addr = g.address(plane, self.c0 * per_x, mcu_row * per_y + j) as usize;
-                src.run(p, addr, n, &mut self.blocks);
-                for (b, block) in self.blocks[..n].iter().enumerate() {
+                let addr = g.address(plane, *c0 * per_x, mcu_row * per_y + j) as usize;
+                let row = src.blocks(p, addr, n, blocks);
+                for (b, block) in row.iter().enumerate() {
                     let off = j as usize * 8 * stride + b * 8;
                     tessera_dsp::dequant_idct_put(block, &ONES, &mut buf[off..], stride);
                 }
@@ -120,14 +128,67 @@ impl BandDecoder {
         {
             *o = f32::from(v);
         }
-        let (hs, vs) = (g.h_sub.trailing_zeros(), g.v_sub.trailing_zeros());
         let cstride = (self.c1 - self.c0) as usize * 8;
-        let cline = line >> vs;
+        let cline = line >> g.v_sub.trailing_zeros();
         let cbase = (self.c0 * 8) as usize;
         for (o, plane) in [&mut *ocb, &mut *ocr].into_iter().zip(&self.chroma) {
             let row = &plane[cline * cstride..(cline + 1) * cstride];
-            for (i, o) in o[skip..skip + len].iter_mut().enumerate() {
-                *o = f32::from(row[((from as usize + i) >> hs) - cbase]);
+            let o = &mut o[skip..skip + len];
+            match g.h_sub {
+                1 => upsample::<1>(o, row, from as usize - cbase),
+                2 => upsample::<2>(o, row, from as usize - cbase * 2),
+                _ => upsample::<4>(o, row, from as usize - cbase * 4),
+            }
+        }
+    }
+}
+
+/// `dst[i] = src[(phase + i) / F]`: chroma repeated over its cell, run by
+/// run so the loops vectorize.
+#[inline(always)]
+fn upsample<const F: usize>(dst: &mut [f32], src: &[u8], phase: usize) {
+    let (first, lead) = (phase / F, (F - phase % F) % F);
+    let lead = lead.min(dst.len());
+    let (head, rest) = dst.split_at_mut(lead);
+    head.fill(f32::from(src[first]));
+    let start = first + usize::from(lead > 0);
+    let last = start + rest.len() / F;
+    let mut cells = rest.chunks_exact_mut(F);
+    for (cell, &v) in (&mut cells).zip(&src[start..]) {
+        cell.fill(f32::from(v));
+    }
+    let tail = cells.into_remainder();
+    if !tail.is_empty() {
+        tail.fill(f32::from(src[last]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upsample;
+
+    #[test]
+    fn upsampling_repeats_each_sample_over_its_cell() {
+        let src: Vec<u8> = (0..20).collect();
+        for phase in 0..9 {
+            for len in 0..13 {
+                let mut got = vec![-1.0; len];
+                let mut want = vec![-1.0; len];
+                upsample::<2>(&mut got, &src, phase);
+                for (i, w) in want.iter_mut().enumerate() {
+                    *w = f32::from(src[(phase + i) / 2]);
+                }
+                assert_eq!(got, want, "F=2 phase {phase} len {len}");
+                upsample::<4>(&mut got, &src, phase);
+                for (i, w) in want.iter_mut().enumerate() {
+                    *w = f32::from(src[(phase + i) / 4]);
+                }
+                assert_eq!(got, want, "F=4 phase {phase} len {len}");
+                upsample::<1>(&mut got, &src, phase);
+                for (i, w) in want.iter_mut().enumerate() {
+                    *w = f32::from(src[phase + i]);
+                }
+                assert_eq!(got, want, "F=1 phase {phase} len {len}");
             }
         }
     }

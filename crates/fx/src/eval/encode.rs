@@ -10,14 +10,53 @@ use super::rows::Rows;
 
 /// Rounds to the nearest 8-bit sample, ties to even (unbiased: a mix at
 /// one half makes a tie of every other pixel, and rounding them all up
-/// would brighten the picture by a quarter level on average). Adding and
-/// subtracting 2^23 rounds an `f32` in 0..2^23 to an integer in the
-/// default rounding mode, which vectorizes where `round_ties_even` would
-/// be a library call.
+/// would brighten the picture by a quarter level on average).
+///
+/// Adding 2^23 to an `f32` in 0..=255 rounds it to an integer in the
+/// default rounding mode and leaves that integer in the low mantissa
+/// bits, so the conversion is a bit cast, which vectorizes (a saturating
+/// `as u8` does not).
 #[inline(always)]
 fn to_u8(v: f32) -> u8 {
     const MAGIC: f32 = 8_388_608.0;
-    ((v.clamp(0.0, 255.0) + MAGIC) - MAGIC) as u8
+    // NaN would pass `clamp`; `max` maps it to 0 first.
+    (v.max(0.0).min(255.0) + MAGIC).to_bits() as u8
+}
+
+/// Composite over black: a chroma sample at alpha `a` (clamped to 0..1).
+#[inline(always)]
+fn chroma_over_black(c: f32, a: f32) -> f32 {
+    (c - 128.0) * a.clamp(0.0, 1.0) + 128.0
+}
+
+/// Sums each run of `F` composited chroma samples of `c` (alpha `a`) into
+/// `out`; a last partial run repeats its last sample (the frame's edge).
+#[inline(always)]
+fn cell_sums<const F: usize>(c: &[f32], a: &[f32], out: &mut [f32]) {
+    let full = c.len() / F;
+    for ((cell, alpha), o) in c
+        .chunks_exact(F)
+        .zip(a.chunks_exact(F))
+        .zip(&mut out[..full])
+    {
+        let mut sum = 0.0;
+        for (&c, &a) in cell.iter().zip(alpha) {
+            sum += chroma_over_black(c, a);
+        }
+        *o = sum;
+    }
+    let rest = c.len() - full * F;
+    if rest > 0 {
+        let mut sum = 0.0;
+        for i in full * F..c.len() {
+            sum += chroma_over_black(c[i], a[i]);
+        }
+        let last = chroma_over_black(c[c.len() - 1], a[c.len() - 1]);
+        for _ in rest..F {
+            sum += last;
+        }
+        out[full] = sum;
+    }
 }
 
 /// One MCU row of the output being assembled.
@@ -29,9 +68,13 @@ pub(crate) struct BandEncoder {
     /// Columns in the band (whole MCUs) and columns inside the frame.
     width: usize,
     true_cols: usize,
+    /// Chroma subsampling factors.
+    hs: usize,
+    vs: usize,
     luma: Vec<u8>,
-    /// Composited Cb and Cr at full resolution, `f32`.
-    full: [Vec<f32>; 2],
+    /// Per line, composited Cb and Cr summed over each chroma cell's
+    /// columns (`width / hs` per line).
+    cells: [Vec<f32>; 2],
     /// Subsampled Cb and Cr.
     sub: [Vec<u8>; 2],
 }
@@ -45,13 +88,15 @@ impl BandEncoder {
         self.y0 = y0;
         self.width = (x1 - x0) as usize;
         self.true_cols = true_cols.clamp(1, self.width);
+        self.hs = usize::from(g.h_sub);
+        self.vs = usize::from(g.v_sub);
         self.luma.resize(self.width * mh, 0);
-        for f in &mut self.full {
-            f.resize(self.width * mh, 0.0);
+        let cw = self.width / self.hs;
+        for c in &mut self.cells {
+            c.resize(cw * mh, 0.0);
         }
-        let sub = self.width / usize::from(g.h_sub) * 8;
         for s in &mut self.sub {
-            s.resize(sub, 0);
+            s.resize(cw * 8, 0);
         }
     }
 
@@ -61,19 +106,19 @@ impl BandEncoder {
         let (w, n) = (self.width, self.true_cols);
         let [y, cb, cr, a] = row.ch();
         let luma = &mut self.luma[line * w..(line + 1) * w];
-        for i in 0..n {
-            luma[i] = to_u8(y[i] * a[i].clamp(0.0, 1.0));
+        for ((o, &y), &a) in luma[..n].iter_mut().zip(&y[..n]).zip(&a[..n]) {
+            *o = to_u8(y * a.clamp(0.0, 1.0));
         }
         let last = luma[n - 1];
         luma[n..].fill(last);
-        for (full, c) in self.full.iter_mut().zip([cb, cr]) {
-            let full = &mut full[line * w..(line + 1) * w];
-            for i in 0..n {
-                let a = a[i].clamp(0.0, 1.0);
-                full[i] = (c[i] - 128.0) * a + 128.0;
+        let cw = w / self.hs;
+        for (cells, c) in self.cells.iter_mut().zip([cb, cr]) {
+            let out = &mut cells[line * cw..(line + 1) * cw];
+            match self.hs {
+                1 => cell_sums::<1>(&c[..n], &a[..n], out),
+                2 => cell_sums::<2>(&c[..n], &a[..n], out),
+                _ => cell_sums::<4>(&c[..n], &a[..n], out),
             }
-            let last = full[n - 1];
-            full[n..].fill(last);
         }
     }
 
@@ -81,36 +126,37 @@ impl BandEncoder {
     /// its blocks into `out`.
     pub(crate) fn finish(&mut self, g: &FrameGeometry, true_lines: usize, out: &mut ScImage) {
         let (w, mh) = (self.width, g.mcu_height() as usize);
-        let (hs, vs) = (usize::from(g.h_sub), usize::from(g.v_sub));
+        let (hs, vs) = (self.hs, self.vs);
+        let cw = w / hs;
         let true_lines = true_lines.clamp(1, mh);
         for line in true_lines..mh {
             self.luma
                 .copy_within((true_lines - 1) * w..true_lines * w, line * w);
-            for f in &mut self.full {
-                f.copy_within((true_lines - 1) * w..true_lines * w, line * w);
+            for c in &mut self.cells {
+                c.copy_within((true_lines - 1) * cw..true_lines * cw, line * cw);
             }
         }
-        // Chroma: the box average of each cell, for the cells inside the
-        // chroma plane's true size; past it, the last true sample.
-        let cw = w / hs;
+        // Chroma: the box average of each cell inside the chroma plane's
+        // true size; past it, the last true sample (the JPEG padding).
         let (x0c, y0c) = (self.x0 as usize / hs, self.y0 as usize / vs);
-        let plane_w = (usize::from(g.true_width)).div_ceil(hs);
-        let plane_h = (usize::from(g.true_height)).div_ceil(vs);
+        let plane_w = usize::from(g.true_width).div_ceil(hs);
+        let plane_h = usize::from(g.true_height).div_ceil(vs);
         let true_cw = plane_w.saturating_sub(x0c).clamp(1, cw);
         let true_ch = plane_h.saturating_sub(y0c).clamp(1, 8);
         let scale = 1.0 / (hs * vs) as f32;
-        for (sub, full) in self.sub.iter_mut().zip(&self.full) {
+        for (sub, cells) in self.sub.iter_mut().zip(&self.cells) {
             for cy in 0..true_ch {
                 let dst = &mut sub[cy * cw..(cy + 1) * cw];
-                for (cx, d) in dst[..true_cw].iter_mut().enumerate() {
-                    let mut sum = 0.0;
-                    for r in 0..vs {
-                        let row = &full[(cy * vs + r) * w + cx * hs..];
-                        for &v in &row[..hs] {
-                            sum += v;
-                        }
+                let top = &cells[cy * vs * cw..][..true_cw];
+                if vs == 2 {
+                    let bottom = &cells[(cy * vs + 1) * cw..][..true_cw];
+                    for ((d, &t), &b) in dst.iter_mut().zip(top).zip(bottom) {
+                        *d = to_u8((t + b) * scale);
                     }
-                    *d = to_u8(sum * scale);
+                } else {
+                    for (d, &t) in dst.iter_mut().zip(top) {
+                        *d = to_u8(t * scale);
+                    }
                 }
                 let last = dst[true_cw - 1];
                 dst[true_cw..].fill(last);
