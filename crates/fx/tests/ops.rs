@@ -1268,7 +1268,9 @@ fn speed_1080p() {
             graph(2, ops)
         }),
     ];
-    for (name, g) in cases {
+    // `FX_SPEED_CASE=warp` runs only the cases whose name contains it.
+    let only = std::env::var("FX_SPEED_CASE").unwrap_or_default();
+    for (name, g) in cases.into_iter().filter(|(n, _)| n.contains(&only)) {
         let mut r = Renderer::new(g, &[a.geometry, b.geometry]).unwrap();
         let mut out = ScImage::zeroed(a.geometry);
         let region = a.geometry.full_region();

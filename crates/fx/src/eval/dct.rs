@@ -11,10 +11,9 @@
 
 use tessera_sc::{FrameGeometry, PlaneKind, Region, ScImage};
 
-use crate::expr::Env;
 use crate::graph::{Graph, NodeId, Op};
 
-use super::params::pixel_of;
+use super::params::FrameOp;
 
 /// Fixed-point fraction bits of the weights.
 const SHIFT: u32 = 14;
@@ -49,33 +48,32 @@ enum Kernel {
 }
 
 impl Combo {
-    /// Flattens the DCT-domain subtree at `node` for the frame `env`.
-    /// `node` must be in the DCT domain (a `Source`, an opaque constant
-    /// `Solid`, or a `Mix` of those).
-    pub(crate) fn flatten(graph: &Graph, node: NodeId, env: &Env<'_>) -> Combo {
+    /// Flattens the DCT-domain subtree at `node`, with this frame's
+    /// operator parameters `ops`. `node` must be in the DCT domain (a
+    /// `Source`, an opaque constant `Solid`, or a `Mix` of those).
+    pub(crate) fn flatten(graph: &Graph, ops: &[FrameOp], node: NodeId) -> Combo {
         let mut combo = Combo::default();
-        combo.add(graph, node, 1.0, env);
+        combo.add(graph, ops, node, 1.0);
         combo.terms.retain(|&(_, w)| w != 0.0);
         combo
     }
 
-    fn add(&mut self, graph: &Graph, node: NodeId, weight: f64, env: &Env<'_>) {
-        match &graph.node(node).op {
-            Op::Source { input } => match self.terms.iter_mut().find(|t| t.0 == *input) {
+    fn add(&mut self, graph: &Graph, ops: &[FrameOp], node: NodeId, weight: f64) {
+        match (&graph.node(node).op, &ops[node.index()]) {
+            (Op::Source { input }, _) => match self.terms.iter_mut().find(|t| t.0 == *input) {
                 Some(t) => t.1 += weight,
                 None => self.terms.push((*input, weight)),
             },
-            Op::Solid { color } => {
-                let [y, cb, cr, _] = pixel_of(color.eval(env)).map(f64::from);
+            (Op::Solid { .. }, FrameOp::Solid(px)) => {
+                let [y, cb, cr, _] = px.map(f64::from);
                 // A flat block of value v has DC 8 (v - 128).
                 for (dc, v) in self.dc.iter_mut().zip([y, cr, cb]) {
                     *dc += weight * 8.0 * (v - 128.0);
                 }
             }
-            Op::Mix { a, b, amount } => {
-                let t = amount.eval(env);
-                self.add(graph, *a, weight * (1.0 - t), env);
-                self.add(graph, *b, weight * t, env);
+            (Op::Mix { a, b, .. }, FrameOp::Mix { t }) => {
+                self.add(graph, ops, *a, weight * (1.0 - t));
+                self.add(graph, ops, *b, weight * t);
             }
             // Not DCT-domain: the analysis never hands these here.
             _ => {}

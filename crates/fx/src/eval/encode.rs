@@ -19,8 +19,8 @@ use super::rows::Rows;
 #[inline(always)]
 fn to_u8(v: f32) -> u8 {
     const MAGIC: f32 = 8_388_608.0;
-    // NaN would pass `clamp`; `max` maps it to 0 first.
-    (v.max(0.0).min(255.0) + MAGIC).to_bits() as u8
+    // (A NaN stays NaN, whose low mantissa bits are 0.)
+    (v.clamp(0.0, 255.0) + MAGIC).to_bits() as u8
 }
 
 /// Composite over black: a chroma sample at alpha `a` (clamped to 0..1).

@@ -253,8 +253,8 @@ struct Demand {
 }
 
 /// Per node: the flattened coefficient combination of sources and
-/// DCT-domain nodes.
-fn combos(graph: &Graph, analysis: &Analysis, env: &Env<'_>) -> Vec<Option<Combo>> {
+/// DCT-domain nodes, for the frame whose parameters are `ops`.
+fn combos(graph: &Graph, analysis: &Analysis, ops: &[FrameOp]) -> Vec<Option<Combo>> {
     graph
         .nodes
         .iter()
@@ -262,7 +262,7 @@ fn combos(graph: &Graph, analysis: &Analysis, env: &Env<'_>) -> Vec<Option<Combo
         .map(|(i, node)| {
             let wanted = analysis.live[i]
                 && (analysis.domain[i] == Domain::Dct || matches!(node.op, Op::Source { .. }));
-            wanted.then(|| Combo::flatten(graph, NodeId(i as u32), env))
+            wanted.then(|| Combo::flatten(graph, ops, NodeId(i as u32)))
         })
         .collect()
 }
@@ -429,14 +429,15 @@ impl Renderer {
         self.check(inputs, region, out)?;
         let graph = &*self.graph;
         let g = self.output;
-        let combos = combos(graph, &self.analysis, env);
+        // Every expression, once for this frame.
+        let ops = resolve(graph, &self.inputs, env);
+        let combos = combos(graph, &self.analysis, &ops);
         if self.analysis.output_is_dct(graph) {
             if let Some(combo) = &combos[graph.output.index()] {
                 dct::render_region(&Prepared::new(combo, inputs), &g, region, out);
             }
             return Ok(());
         }
-        let ops = resolve(graph, &self.inputs, env);
         let demand = demand(graph, &self.analysis, &ops, &combos, &self.inputs, region);
         let (w, h) = (u32::from(g.true_width), u32::from(g.true_height));
         for (i, op) in ops.iter().enumerate() {
@@ -549,7 +550,7 @@ impl<'a> PassRun<'a> {
                     match &self.ops[node] {
                         FrameOp::Source { .. } => out.fill(CLEAR),
                         FrameOp::Solid(px) => out.fill(*px),
-                        FrameOp::Mix { t, .. } => rows::mix(arg(0), arg(1), *t, out),
+                        FrameOp::Mix { t } => rows::mix(arg(0), arg(1), *t as f32, out),
                         FrameOp::Wipe { mask, .. } => rows::wipe(arg(0), arg(1), mask, y, x0, out),
                         FrameOp::Warp {
                             src,
@@ -638,8 +639,8 @@ pub fn input_demand(
         return vec![None; inputs.len()];
     }
     let analysis = analyze(graph, Some(inputs));
-    let combos = combos(graph, &analysis, env);
     let ops = resolve(graph, inputs, env);
+    let combos = combos(graph, &analysis, &ops);
     demand(graph, &analysis, &ops, &combos, inputs, region)
         .inputs
         .into_iter()

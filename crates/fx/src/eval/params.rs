@@ -22,7 +22,8 @@ pub(crate) enum FrameOp {
     },
     Solid(Px),
     Mix {
-        t: f32,
+        /// Finite, within +-1e9.
+        t: f64,
     },
     Wipe {
         mask: WipeMask,
@@ -124,7 +125,7 @@ pub(crate) fn resolve(graph: &Graph, inputs: &[FrameGeometry], env: &Env<'_>) ->
             Op::Solid { color } => (FrameOp::Solid(pixel_of(color.eval(env))), frame),
             Op::Mix { amount, .. } => (
                 FrameOp::Mix {
-                    t: small(num(amount)),
+                    t: num(amount).clamp(-1e9, 1e9),
                 },
                 frame,
             ),

@@ -68,12 +68,12 @@ pub(crate) fn source_span(inverse: &[f64; 6], span: Span, width: u32, height: u3
     .intersect(frame)
 }
 
-/// A materialized picture: the pixels of `span`, row-major, one `f32`
-/// plane per channel.
+/// A materialized picture: the pixels of `span`, row-major, channels
+/// interleaved (a bilinear tap is then one 16-byte load, not four).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Stored {
     pub span: Span,
-    data: Vec<f32>,
+    data: Vec<Px>,
 }
 
 impl Stored {
@@ -81,22 +81,20 @@ impl Stored {
     pub(crate) fn reset(&mut self, span: Span) {
         self.span = span;
         let n = span.area();
-        if self.data.len() < 4 * n {
-            self.data.resize(4 * n, 0.0);
+        if self.data.len() < n {
+            self.data.resize(n, [0.0; 4]);
         }
-    }
-
-    fn plane_len(&self) -> usize {
-        self.span.area()
     }
 
     /// Stores row `y` (inside the span) from `row`, which covers the
     /// span's columns.
     pub(crate) fn put_row(&mut self, y: i64, row: &Rows) {
-        let (w, n) = (self.span.width() as usize, self.plane_len());
+        let w = self.span.width() as usize;
         let off = (y - self.span.y0) as usize * w;
-        for (c, src) in row.ch().into_iter().enumerate() {
-            self.data[c * n + off..c * n + off + w].copy_from_slice(&src[..w]);
+        let [cy, cb, cr, ca] = row.ch();
+        let dst = &mut self.data[off..off + w];
+        for (i, d) in dst.iter_mut().enumerate() {
+            *d = [cy[i], cb[i], cr[i], ca[i]];
         }
     }
 
@@ -113,27 +111,23 @@ impl Stored {
         if from >= to {
             return;
         }
-        let (w, plane) = (s.width() as usize, self.plane_len());
-        let src_off = (y - s.y0) as usize * w + (from - s.x0) as usize;
-        let len = (to - from) as usize;
+        let src_off = (y - s.y0) as usize * s.width() as usize + (from - s.x0) as usize;
+        let src = &self.data[src_off..src_off + (to - from) as usize];
         let dst_off = (from - x0) as usize;
-        for (c, dst) in out.ch_mut().into_iter().enumerate() {
-            let base = c * plane + src_off;
-            dst[dst_off..dst_off + len].copy_from_slice(&self.data[base..base + len]);
+        let [oy, ocb, ocr, oa] = out.ch_mut();
+        for (i, px) in src.iter().enumerate() {
+            let j = dst_off + i;
+            oy[j] = px[0];
+            ocb[j] = px[1];
+            ocr[j] = px[2];
+            oa[j] = px[3];
         }
     }
 
     #[inline]
     fn at(&self, x: i64, y: i64) -> Px {
         let s = self.span;
-        let i = (y - s.y0) as usize * s.width() as usize + (x - s.x0) as usize;
-        let n = self.plane_len();
-        [
-            self.data[i],
-            self.data[n + i],
-            self.data[2 * n + i],
-            self.data[3 * n + i],
-        ]
+        self.data[(y - s.y0) as usize * s.width() as usize + (x - s.x0) as usize]
     }
 }
 
@@ -154,56 +148,113 @@ pub(crate) fn warp_row(
         return;
     };
     let (w, h) = (f64::from(width), f64::from(height));
-    let s = src.span;
     let cy = f64::from(y) + 0.5;
     let (row_x, row_y) = (m[1] * cy + m[2], m[4] * cy + m[5]);
-    for i in 0..out.len() {
+    // The pixels whose preimage can be inside: an interval (the map is
+    // affine), widened against rounding; each pixel in it is still tested
+    // exactly, so this only skips work.
+    let n = out.len();
+    let first_x = f64::from(x0) + 0.5;
+    let (lo_a, hi_a) = inside(m[0], m[0] * first_x + row_x, w);
+    let (lo_b, hi_b) = inside(m[3], m[3] * first_x + row_y, h);
+    let (lo, hi) = (lo_a.max(lo_b), hi_a.min(hi_b));
+    let clip = |v: f64| v.clamp(0.0, n as f64) as usize;
+    let (first, end) = if lo < hi {
+        (clip(lo.floor() - 2.0), clip(hi.ceil() + 2.0))
+    } else {
+        (0, 0)
+    };
+    let end = end.max(first);
+    let [oy, ocb, ocr, oa] = out.ch_mut();
+    for (ch, v) in [&mut *oy, &mut *ocb, &mut *ocr, &mut *oa]
+        .into_iter()
+        .zip(outside)
+    {
+        ch[..first].fill(v);
+        ch[end..].fill(v);
+    }
+    let (last_col, last_row) = (i64::from(width) - 1, i64::from(height) - 1);
+    for i in first..end {
         let cx = f64::from(x0) + i as f64 + 0.5;
         let sx = m[0] * cx + row_x;
         let sy = m[3] * cx + row_y;
-        if !(sx >= 0.0 && sx < w && sy >= 0.0 && sy < h) {
-            out.set(i, outside);
-            continue;
-        }
-        let (u, v) = (sx - 0.5, sy - 0.5);
-        let (fu, fv) = (u.floor(), v.floor());
-        let (tx, ty) = ((u - fu) as f32, (v - fv) as f32);
-        // In the frame, repeating the edge; in the stored span (always,
-        // unless rounding misjudged the demand).
-        let col = |c: f64| {
-            (c as i64)
-                .clamp(0, i64::from(width) - 1)
-                .clamp(s.x0, s.x1 - 1)
+        let px = if sx >= 0.0 && sx < w && sy >= 0.0 && sy < h {
+            bilinear(src, sx - 0.5, sy - 0.5, last_col, last_row)
+        } else {
+            outside
         };
-        let row = |r: f64| {
-            (r as i64)
-                .clamp(0, i64::from(height) - 1)
-                .clamp(s.y0, s.y1 - 1)
+        oy[i] = px[0];
+        ocb[i] = px[1];
+        ocr[i] = px[2];
+        oa[i] = px[3];
+    }
+}
+
+/// The range of `i` (real) where `a i + b` lies in `0..limit`; everything
+/// when that cannot be told (a non-finite bound).
+fn inside(a: f64, b: f64, limit: f64) -> (f64, f64) {
+    let all = (f64::NEG_INFINITY, f64::INFINITY);
+    if a == 0.0 {
+        return if b >= 0.0 && b < limit {
+            all
+        } else {
+            (0.0, 0.0)
         };
-        let (xa, xb, ya, yb) = (col(fu), col(fu + 1.0), row(fv), row(fv + 1.0));
-        let taps = [
-            (src.at(xa, ya), (1.0 - tx) * (1.0 - ty)),
-            (src.at(xb, ya), tx * (1.0 - ty)),
-            (src.at(xa, yb), (1.0 - tx) * ty),
-            (src.at(xb, yb), tx * ty),
-        ];
-        let mut acc = [0f32; 4];
-        let mut plain = [0f32; 3];
+    }
+    let (p, q) = ((0.0 - b) / a, (limit - b) / a);
+    let (lo, hi) = if p < q { (p, q) } else { (q, p) };
+    if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        all
+    }
+}
+
+/// Bilinear sample at `(u, v)` (pixel centres at integers, `u, v >=
+/// -0.5`), premultiplied by alpha; neighbours past the frame repeat its
+/// edge, and stay in the stored span (always, unless rounding misjudged
+/// the demand).
+#[inline]
+fn bilinear(src: &Stored, u: f64, v: f64, last_col: i64, last_row: i64) -> Px {
+    let s = src.span;
+    // `floor` is a library call without SSE4.1; u, v >= -0.5 here.
+    let floor = |t: f64| if t < 0.0 { -1 } else { t as i64 };
+    let (fu, fv) = (floor(u), floor(v));
+    let (tx, ty) = ((u - fu as f64) as f32, (v - fv as f64) as f32);
+    let col = |c: i64| c.clamp(0, last_col).clamp(s.x0, s.x1 - 1);
+    let row = |r: i64| r.clamp(0, last_row).clamp(s.y0, s.y1 - 1);
+    let (xa, xb, ya, yb) = (col(fu), col(fu + 1), row(fv), row(fv + 1));
+    let taps = [
+        (src.at(xa, ya), (1.0 - tx) * (1.0 - ty)),
+        (src.at(xb, ya), tx * (1.0 - ty)),
+        (src.at(xa, yb), (1.0 - tx) * ty),
+        (src.at(xb, yb), tx * ty),
+    ];
+    if taps.iter().all(|(px, _)| px[3] >= 1.0) {
+        // Opaque: no premultiplication needed.
+        let mut acc = [0f32, 0.0, 0.0, 1.0];
         for (px, wt) in taps {
-            let wa = wt * px[3];
-            acc[3] += wa;
             for c in 0..3 {
-                acc[c] += wa * px[c];
-                plain[c] += wt * px[c];
+                acc[c] += wt * px[c];
             }
         }
-        let px = if acc[3] > 0.0 {
-            let inv = 1.0 / acc[3];
-            [acc[0] * inv, acc[1] * inv, acc[2] * inv, acc[3].min(1.0)]
-        } else {
-            [plain[0], plain[1], plain[2], 0.0]
-        };
-        out.set(i, px);
+        return acc;
+    }
+    let mut acc = [0f32; 4];
+    let mut plain = [0f32; 3];
+    for (px, wt) in taps {
+        let wa = wt * px[3];
+        acc[3] += wa;
+        for c in 0..3 {
+            acc[c] += wa * px[c];
+            plain[c] += wt * px[c];
+        }
+    }
+    if acc[3] > 0.0 {
+        let inv = 1.0 / acc[3];
+        [acc[0] * inv, acc[1] * inv, acc[2] * inv, acc[3].min(1.0)]
+    } else {
+        [plain[0], plain[1], plain[2], 0.0]
     }
 }
 
