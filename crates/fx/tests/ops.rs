@@ -1288,3 +1288,9 @@ fn speed_1080p() {
         );
     }
 }
+
+#[test]
+fn renderers_can_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Renderer>();
+}

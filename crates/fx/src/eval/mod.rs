@@ -447,6 +447,9 @@ impl Renderer {
         }
         for (plan, &span) in self.plans.iter().zip(&demand.passes) {
             if span.is_empty() {
+                // Nothing reads it this frame: drop last frame's pixels so
+                // no warp can see them.
+                self.scratch.stored[plan.root].reset(Span::EMPTY);
                 continue;
             }
             let mut run = PassRun::new(
