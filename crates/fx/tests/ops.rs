@@ -949,6 +949,37 @@ fn text_cache_follows_parameter_changes() {
     assert_ne!(frames[0], frames[1]);
     assert_eq!(frames[0], frames[2]);
     assert_eq!(decode(&frames[3]), decode(&a));
+
+    // A moving title (and a huge one, rasterized clipped to the frame):
+    // the cached mask moves with it.
+    for size in [20.0, 1500.0] {
+        let moving = graph(
+            1,
+            vec![
+                Op::Source { input: 0 },
+                Op::Text {
+                    src: id(0),
+                    text: TextExpr::Const("Wave".into()),
+                    size: c(size),
+                    color: colour(255.0, 255.0, 255.0, 1.0),
+                    x: Expr::Bin(
+                        tessera_fx::expr::BinOp::Mul,
+                        Box::new(Expr::Time),
+                        Box::new(c(-37.3)),
+                    ),
+                    y: c(-size / 3.0),
+                    background: None,
+                    padding: c(0.0),
+                },
+            ],
+        );
+        let mut r = Renderer::new(moving.clone(), &[a.geometry]).unwrap();
+        for t in [0.0, 0.5, 1.0, 0.5, 3.0] {
+            let mut out = ScImage::zeroed(a.geometry);
+            r.render(&env(t), &[&a], region, &mut out).unwrap();
+            assert_eq!(out, render(&moving, &[&a], &env(t)), "size {size} t {t}");
+        }
+    }
 }
 
 // ------------------------------------------------- crop, adjust, wipe

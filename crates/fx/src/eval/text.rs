@@ -10,9 +10,12 @@
 //! box grown by `padding` on every side; then the glyph coverage, times
 //! the colour's alpha, blends the colour over it.
 //!
-//! The coverage mask is computed for the whole frame at once (glyphs
-//! outside it are skipped) and cached until the text, size or position
-//! changes, so every region of a frame sees the same coverage.
+//! The coverage mask is rasterized once, relative to the text box, and
+//! cached while the text and size stay the same (a moving title only
+//! moves it). A text too large for that (over 4 Mpixels with margins) is
+//! rasterized clipped to the frame, skipping glyphs outside it, and cached
+//! while its position stays the same too. Either way the whole mask is
+//! made at once, so every region of a frame sees the same coverage.
 
 use std::sync::OnceLock;
 
@@ -38,105 +41,143 @@ pub fn em_scale(size: f32) -> PxScale {
     PxScale::from(size * f.height_unscaled() / upem)
 }
 
-/// Rendered coverage of a text at a position, clipped to the frame.
+/// Masks up to this many pixels are kept whole, relative to the text
+/// box, so a moving title is not rasterized again every frame; larger
+/// texts are rasterized clipped to the frame at their position.
+const MAX_WHOLE_MASK: i64 = 1 << 22;
+
+/// Rendered coverage of a text.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TextMask {
-    key: Option<(String, u32, i64, i64)>,
-    /// Pixels the coverage covers (in the frame).
+    /// Text and size (`f32` bits) the mask is for, and the position when
+    /// it is clipped to the frame.
+    key: Option<(String, u32, Option<(i64, i64)>)>,
+    /// Where `coverage` lies: relative to the text box's top-left corner,
+    /// or (`clipped`) in frame coordinates.
     span: Span,
+    clipped: bool,
     coverage: Vec<f32>,
-    /// The text box (unclipped); empty for empty text.
-    text_box: Span,
+    /// The text box's size; 0 x 0 for empty text.
+    box_size: (i64, i64),
 }
+
+/// A glyph placed relative to the text box's top-left corner.
+type Placed = (ab_glyph::GlyphId, f32, f32);
 
 impl TextMask {
     /// Makes the mask hold `op`'s text in a `width` x `height` frame,
-    /// reusing the last one when nothing changed.
+    /// reusing the last one when nothing it depends on changed.
     pub(crate) fn update(&mut self, op: &TextOp, width: u32, height: u32) {
-        let key = (op.text.clone(), op.size.to_bits(), op.x, op.y);
-        if self.key.as_ref() == Some(&key) {
+        if let Some((text, size, at)) = &self.key
+            && *text == op.text
+            && *size == op.size.to_bits()
+            && at.is_none_or(|p| p == (op.x, op.y))
+        {
             return;
         }
         self.rasterize(op, width, height);
-        self.key = Some(key);
     }
 
-    fn rasterize(&mut self, op: &TextOp, width: u32, height: u32) {
-        let frame = Span::new(0, 0, i64::from(width), i64::from(height));
-        self.span = Span::EMPTY;
-        self.text_box = Span::EMPTY;
-        self.coverage.clear();
-        if op.text.is_empty() || op.size.is_nan() || op.size <= 0.0 {
-            return;
-        }
+    /// Lays out `op.text`: glyphs relative to the box, and the box size.
+    fn layout(op: &TextOp) -> (Vec<Placed>, f32, f32) {
         let f = font();
-        let scale = em_scale(op.size);
-        let sf = f.as_scaled(scale);
+        let sf = f.as_scaled(em_scale(op.size));
         let line_height = sf.ascent() - sf.descent() + sf.line_gap();
-        let mut visible = Vec::new();
-        let mut widest = 0f32;
-        let mut lines = 0usize;
+        let mut glyphs = Vec::new();
+        let (mut widest, mut lines) = (0f32, 0usize);
         for (li, line) in op.text.split('\n').enumerate() {
             lines = li + 1;
             let baseline = sf.ascent() + li as f32 * line_height;
-            let mut caret = 0f32;
-            let mut prev = None;
+            let (mut caret, mut prev) = (0f32, None);
             for ch in line.chars().filter(|c| !c.is_control()) {
                 let id = f.glyph_id(ch);
                 if let Some(p) = prev {
                     caret += sf.kern(p, id);
                 }
                 prev = Some(id);
-                let glyph = id.with_scale_and_position(scale, point(caret, baseline));
+                glyphs.push((id, caret, baseline));
                 caret += sf.h_advance(id);
-                // Cheap test around the pen position (outlines stay well
-                // within 8 em of it) before outlining.
-                let (gx, gy) = (glyph.position.x as i64, glyph.position.y as i64);
-                let em = op.size.ceil() as i64 + 1;
-                let near = Span::new(
-                    op.x.saturating_add(gx - 8 * em),
-                    op.y.saturating_add(gy - 2 * em),
-                    op.x.saturating_add(gx + 8 * em),
-                    op.y.saturating_add(gy + 2 * em),
-                );
-                if near.intersect(frame).is_empty() {
-                    continue;
-                }
-                let Some(outlined) = f.outline_glyph(glyph) else {
-                    continue;
-                };
-                let b = outlined.px_bounds();
-                let rect = Span::new(
-                    op.x.saturating_add(b.min.x as i64),
-                    op.y.saturating_add(b.min.y as i64),
-                    op.x.saturating_add(b.max.x as i64),
-                    op.y.saturating_add(b.max.y as i64),
-                );
-                if !rect.intersect(frame).is_empty() {
-                    visible.push((rect, outlined));
-                }
             }
             widest = widest.max(caret);
         }
-        let text_height = lines as f32 * line_height - sf.line_gap();
-        self.text_box = Span::new(
-            op.x,
-            op.y,
-            op.x.saturating_add(widest.ceil() as i64),
-            op.y.saturating_add(text_height.ceil() as i64),
+        (glyphs, widest, lines as f32 * line_height - sf.line_gap())
+    }
+
+    fn rasterize(&mut self, op: &TextOp, width: u32, height: u32) {
+        self.span = Span::EMPTY;
+        self.coverage.clear();
+        self.box_size = (0, 0);
+        self.clipped = false;
+        self.key = Some((op.text.clone(), op.size.to_bits(), None));
+        if op.text.is_empty() || op.size.is_nan() || op.size <= 0.0 {
+            return;
+        }
+        let f = font();
+        let scale = em_scale(op.size);
+        let (glyphs, widest, tall) = Self::layout(op);
+        self.box_size = (widest.ceil() as i64, tall.ceil() as i64);
+        // Outlines stay well within 8 em of their pen position.
+        let em = op.size.ceil() as i64 + 1;
+        let reach =
+            |(gx, gy): (i64, i64)| Span::new(gx - 8 * em, gy - 2 * em, gx + 8 * em, gy + 2 * em);
+        let whole = Span::new(0, 0, self.box_size.0, self.box_size.1.max(1));
+        let estimate = Span::new(
+            whole.x0 - 8 * em,
+            whole.y0 - 2 * em,
+            whole.x1 + 8 * em,
+            whole.y1 + 2 * em,
         );
-        let span = visible
+        // Relative to the box, or clipped to the frame at the position.
+        let (origin, clip) = if (estimate.width() as f64) * ((estimate.y1 - estimate.y0) as f64)
+            <= MAX_WHOLE_MASK as f64
+        {
+            ((0, 0), None)
+        } else {
+            self.clipped = true;
+            self.key = Some((op.text.clone(), op.size.to_bits(), Some((op.x, op.y))));
+            (
+                (op.x, op.y),
+                Some(Span::new(0, 0, i64::from(width), i64::from(height))),
+            )
+        };
+        let mut outlined = Vec::new();
+        for &(id, caret, baseline) in &glyphs {
+            let pen = (
+                origin.0.saturating_add(caret as i64),
+                origin.1.saturating_add(baseline as i64),
+            );
+            if clip.is_some_and(|c| reach(pen).intersect(c).is_empty()) {
+                continue;
+            }
+            let glyph = id.with_scale_and_position(scale, point(caret, baseline));
+            let Some(o) = f.outline_glyph(glyph) else {
+                continue;
+            };
+            let b = o.px_bounds();
+            let rect = Span::new(
+                origin.0.saturating_add(b.min.x as i64),
+                origin.1.saturating_add(b.min.y as i64),
+                origin.0.saturating_add(b.max.x as i64),
+                origin.1.saturating_add(b.max.y as i64),
+            );
+            if clip.is_none_or(|c| !rect.intersect(c).is_empty()) {
+                outlined.push((rect, o));
+            }
+        }
+        let mut span = outlined
             .iter()
-            .fold(Span::EMPTY, |acc, (r, _)| acc.union(*r))
-            .intersect(frame);
+            .fold(Span::EMPTY, |acc, (r, _)| acc.union(*r));
+        if let Some(c) = clip {
+            span = span.intersect(c);
+        }
         if span.is_empty() {
             return;
         }
         self.span = span;
         self.coverage.resize(span.area(), 0.0);
         let stride = span.width();
-        for (rect, outlined) in &visible {
-            outlined.draw(|gx, gy, c| {
+        for (rect, o) in &outlined {
+            o.draw(|gx, gy, c| {
                 let (x, y) = (rect.x0 + i64::from(gx), rect.y0 + i64::from(gy));
                 if span.contains(x, y) {
                     let i = ((y - span.y0) * stride + (x - span.x0)) as usize;
@@ -146,10 +187,31 @@ impl TextMask {
         }
     }
 
-    /// Coverage at a frame pixel (0 outside the mask).
-    pub(crate) fn coverage_at(&self, x: i64, y: i64) -> f32 {
-        if self.span.contains(x, y) {
-            self.coverage[((y - self.span.y0) * self.span.width() + (x - self.span.x0)) as usize]
+    /// The mask's pixels in frame coordinates for a text at `(x, y)`.
+    fn frame_span(&self, x: i64, y: i64) -> Span {
+        if self.clipped {
+            return self.span;
+        }
+        let s = self.span;
+        Span::new(
+            s.x0.saturating_add(x),
+            s.y0.saturating_add(y),
+            s.x1.saturating_add(x),
+            s.y1.saturating_add(y),
+        )
+    }
+
+    /// Coverage at frame pixel `(x, y)` of a text at `at` (0 outside the
+    /// mask).
+    pub(crate) fn coverage_at(&self, at: (i64, i64), x: i64, y: i64) -> f32 {
+        let (x, y) = if self.clipped {
+            (x, y)
+        } else {
+            (x.saturating_sub(at.0), y.saturating_sub(at.1))
+        };
+        let s = self.span;
+        if s.contains(x, y) {
+            self.coverage[((y - s.y0) * s.width() + (x - s.x0)) as usize]
         } else {
             0.0
         }
@@ -161,14 +223,14 @@ pub(crate) fn text_row(src: &Rows, op: &TextOp, mask: &TextMask, y: u32, x0: u32
     out.copy_from(src);
     let (y, x0) = (i64::from(y), i64::from(x0));
     let run = Span::new(x0, y, x0 + out.len() as i64, y + 1);
-    if let (Some(bg), false) = (op.background, mask.text_box.is_empty()) {
+    let (w, h) = mask.box_size;
+    if let (Some(bg), true) = (op.background, w > 0 || h > 0) {
         let p = op.padding;
-        let b = mask.text_box;
         let area = Span::new(
-            b.x0.saturating_sub(p),
-            b.y0.saturating_sub(p),
-            b.x1.saturating_add(p),
-            b.y1.saturating_add(p),
+            op.x.saturating_sub(p),
+            op.y.saturating_sub(p),
+            op.x.saturating_add(w).saturating_add(p),
+            op.y.saturating_add(h).saturating_add(p),
         )
         .intersect(run);
         for x in area.x0..area.x1 {
@@ -176,10 +238,10 @@ pub(crate) fn text_row(src: &Rows, op: &TextOp, mask: &TextMask, y: u32, x0: u32
             out.set(i, over_px(bg, out.get(i)));
         }
     }
-    let glyphs = mask.span.intersect(run);
+    let glyphs = mask.frame_span(op.x, op.y).intersect(run);
     let [cy, cb, cr, ca] = op.color;
     for x in glyphs.x0..glyphs.x1 {
-        let a = mask.coverage_at(x, y) * ca;
+        let a = mask.coverage_at((op.x, op.y), x, y) * ca;
         if a > 0.0 {
             let i = (x - x0) as usize;
             out.set(i, over_px([cy, cb, cr, a], out.get(i)));
