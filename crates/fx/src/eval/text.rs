@@ -49,9 +49,7 @@ const MAX_WHOLE_MASK: i64 = 1 << 22;
 /// Rendered coverage of a text.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TextMask {
-    /// Text and size (`f32` bits) the mask is for, and the position when
-    /// it is clipped to the frame.
-    key: Option<(String, u32, Option<(i64, i64)>)>,
+    key: Option<MaskKey>,
     /// Where `coverage` lies: relative to the text box's top-left corner,
     /// or (`clipped`) in frame coordinates.
     span: Span,
@@ -61,6 +59,16 @@ pub(crate) struct TextMask {
     box_size: (i64, i64),
 }
 
+/// What a mask was made for.
+#[derive(Clone, Debug, PartialEq)]
+struct MaskKey {
+    text: String,
+    /// `f32` bits.
+    size: u32,
+    /// The position, when the mask is clipped to the frame.
+    at: Option<(i64, i64)>,
+}
+
 /// A glyph placed relative to the text box's top-left corner.
 type Placed = (ab_glyph::GlyphId, f32, f32);
 
@@ -68,10 +76,10 @@ impl TextMask {
     /// Makes the mask hold `op`'s text in a `width` x `height` frame,
     /// reusing the last one when nothing it depends on changed.
     pub(crate) fn update(&mut self, op: &TextOp, width: u32, height: u32) {
-        if let Some((text, size, at)) = &self.key
-            && *text == op.text
-            && *size == op.size.to_bits()
-            && at.is_none_or(|p| p == (op.x, op.y))
+        if let Some(k) = &self.key
+            && k.text == op.text
+            && k.size == op.size.to_bits()
+            && k.at.is_none_or(|p| p == (op.x, op.y))
         {
             return;
         }
@@ -108,7 +116,11 @@ impl TextMask {
         self.coverage.clear();
         self.box_size = (0, 0);
         self.clipped = false;
-        self.key = Some((op.text.clone(), op.size.to_bits(), None));
+        self.key = Some(MaskKey {
+            text: op.text.clone(),
+            size: op.size.to_bits(),
+            at: None,
+        });
         if op.text.is_empty() || op.size.is_nan() || op.size <= 0.0 {
             return;
         }
@@ -134,7 +146,9 @@ impl TextMask {
             ((0, 0), None)
         } else {
             self.clipped = true;
-            self.key = Some((op.text.clone(), op.size.to_bits(), Some((op.x, op.y))));
+            if let Some(k) = &mut self.key {
+                k.at = Some((op.x, op.y));
+            }
             (
                 (op.x, op.y),
                 Some(Span::new(0, 0, i64::from(width), i64::from(height))),
