@@ -541,6 +541,8 @@ fn bands_give_identical_blocks() {
             ChromaFormat::Yuv420,
             ChromaFormat::Yuv422,
             ChromaFormat::Yuv444,
+            ChromaFormat::Yuv440,
+            ChromaFormat::Yuv411,
         ] {
             let a = sc(&moving_pattern(w, h, format, 2));
             let b = sc(&moving_pattern(w, h, format, 30));
