@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use tessera_core::Rational;
 
 pub mod demo;
+pub mod fx;
 pub mod media;
 pub mod probe;
 pub mod rtp;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Motion-JPEG over RTP (RFC 2435): receive, send, relay.
     #[command(subcommand)]
     Rtp(RtpCommand),
+    /// Effects: print an effect's operator graph, or run it on N processors.
+    #[command(subcommand)]
+    Fx(FxCommand),
     /// Run the main job on a generated clip: encode, remux, decode, and
     /// report sizes, speed and quality.
     Demo {
@@ -87,6 +91,64 @@ pub enum Command {
         /// JPEG quality 1-100.
         #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100))]
         quality: u8,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FxCommand {
+    /// Compile an effect and print its operator graph (domains, fused passes).
+    Graph {
+        /// The effect file (see docs/effects.md).
+        effect: PathBuf,
+        /// Also write the graph as Graphviz DOT to this file (`-`: stdout).
+        #[arg(long)]
+        dot: Option<PathBuf>,
+    },
+    /// Run an effect on Motion-JPEG inputs across N processors.
+    ///
+    /// While it runs, `set NAME=VALUE [@FRAME]` lines on stdin change
+    /// parameters from the next frame (or FRAME) on.
+    Run {
+        /// The effect file (see docs/effects.md).
+        effect: PathBuf,
+        /// NAME=SOURCE for each input of the effect: a .mjpeg, .avi or .y4m
+        /// file, or rtp://ADDRESS:PORT (RTP/JPEG). The first input sets the
+        /// output's size and frame rate.
+        #[arg(long = "input", value_parser = fx::parse_assignment, required = true)]
+        inputs: Vec<(String, String)>,
+        /// .mjpeg, .avi or .y4m file, or rtp://ADDRESS:PORT (RTP/JPEG).
+        #[arg(long)]
+        output: String,
+        /// FX processors.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+        processors: u16,
+        /// temporal, spatial, hybrid[:GROUPS] or auto.
+        #[arg(long, default_value = "auto")]
+        mode: tessera_fx::mapper::Mode,
+        /// PARAM=VALUE: a parameter's value from the first frame (repeatable).
+        #[arg(long = "set", value_parser = fx::parse_assignment)]
+        sets: Vec<(String, String)>,
+        /// Output JPEG quality 1-100.
+        #[arg(short, long, default_value_t = 85, value_parser = clap::value_parser!(u8).range(1..=100))]
+        quality: u8,
+        /// Frame rate for inputs that record none (raw Motion-JPEG, RTP).
+        #[arg(long, default_value = "25")]
+        fps: Rational,
+        /// Stop after this many output frames.
+        #[arg(long)]
+        frames: Option<u64>,
+        /// Stop after this many seconds (live inputs).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// JPEG quality at which Y4M inputs are encoded on the way in.
+        #[arg(long, default_value_t = 95, value_parser = clap::value_parser!(u8).range(1..=100))]
+        input_quality: u8,
+        /// Jitter buffer latency for RTP inputs, in milliseconds.
+        #[arg(long, default_value_t = 100)]
+        latency_ms: u64,
+        /// Do not read parameter changes from stdin.
+        #[arg(long)]
+        no_stdin: bool,
     },
 }
 
@@ -223,6 +285,41 @@ pub enum RtpCommand {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Probe { file } => probe::run(&file),
+        Command::Fx(FxCommand::Graph { effect, dot }) => fx::graph(&effect, dot.as_deref()),
+        Command::Fx(FxCommand::Run {
+            effect,
+            inputs,
+            output,
+            processors,
+            mode,
+            sets,
+            quality,
+            fps,
+            frames,
+            duration,
+            input_quality,
+            latency_ms,
+            no_stdin,
+        }) => {
+            use std::io::IsTerminal;
+            let options = fx::RunOptions {
+                inputs,
+                output,
+                processors: usize::from(processors),
+                mode,
+                sets,
+                quality,
+                fps,
+                frames,
+                input_quality,
+                stdin_control: !no_stdin,
+                progress: std::io::stderr().is_terminal(),
+                latency: std::time::Duration::from_millis(latency_ms),
+                duration: duration.map(std::time::Duration::from_secs_f64),
+            };
+            println!("{}", fx::run(&effect, &options)?);
+            Ok(())
+        }
         Command::Transcode {
             input,
             output,

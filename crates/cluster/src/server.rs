@@ -24,8 +24,8 @@ use zenoh::{Session, Wait};
 use crate::ClusterError;
 use crate::fabric::{Keys, open_in_process};
 use crate::roles::{
-    ProcessorProgram, ProcessorReport, ReconstructorProgram, ReconstructorReport,
-    run_processor, run_reconstructor,
+    ProcessorProgram, ProcessorReport, ReconstructorProgram, ReconstructorReport, run_processor,
+    run_reconstructor,
 };
 
 /// How long the server waits for every role to come alive.
@@ -84,7 +84,9 @@ pub struct ControlHandle {
 
 impl std::fmt::Debug for ControlHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ControlHandle").field("key", &self.key).finish()
+        f.debug_struct("ControlHandle")
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -101,10 +103,16 @@ impl ControlHandle {
                 let known: Vec<&str> = self.params.iter().map(|p| p.name.as_str()).collect();
                 ClusterError::Param(format!(
                     "no parameter `{name}` (the effect has: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 ))
             })?;
-        let value = self.params[param].parse(value).map_err(ClusterError::Param)?;
+        let value = self.params[param]
+            .parse(value)
+            .map_err(ClusterError::Param)?;
         let json = serde_json::to_vec(&ControlRequest { param, value, at })
             .map_err(|e| ClusterError::Fabric(e.to_string()))?;
         self.session
@@ -117,9 +125,11 @@ impl ControlHandle {
     /// stdin protocol).
     pub fn command(&self, line: &str) -> Result<(), ClusterError> {
         let line = line.trim();
-        let rest = line
-            .strip_prefix("set ")
-            .ok_or_else(|| ClusterError::Param(format!("unknown command `{line}` (set NAME=VALUE [@FRAME])")))?;
+        let rest = line.strip_prefix("set ").ok_or_else(|| {
+            ClusterError::Param(format!(
+                "unknown command `{line}` (set NAME=VALUE [@FRAME])"
+            ))
+        })?;
         let (assignment, at) = match rest.rsplit_once(" @") {
             Some((a, frame)) => (
                 a,
@@ -319,7 +329,7 @@ impl Engine {
             while let Ok(reply) = replies.recv() {
                 alive += usize::from(reply.result().is_ok());
             }
-            if alive >= config.processors + 1 {
+            if alive > config.processors {
                 break;
             }
             if let Some(done) = threads.iter().position(|t| t.is_finished()) {
@@ -340,7 +350,12 @@ impl Engine {
         let mut feed_in = Vec::new();
         let mut payloaders = Vec::new();
         for i in 0..graph.inputs.len() {
-            feed_in.push(session.declare_publisher(keys.feed_input(i)).wait().map_err(fabric)?);
+            feed_in.push(
+                session
+                    .declare_publisher(keys.feed_input(i))
+                    .wait()
+                    .map_err(fabric)?,
+            );
             payloaders.push(
                 JpegPayloader::new(JpegPayloaderConfig::new(0x1a9e_0000 ^ i as u32))
                     .map_err(|e| ClusterError::Input(e.to_string()))?,
@@ -395,7 +410,11 @@ impl Engine {
     /// Feeds one aligned frame (its `frame` number is replaced by the
     /// engine's count) that arrived at `arrival`; returns output frames
     /// that are done, in order. Blocks while the window is full.
-    pub fn submit(&mut self, frame: &AlignedFrame, arrival: Instant) -> Result<Vec<Finished>, ClusterError> {
+    pub fn submit(
+        &mut self,
+        frame: &AlignedFrame,
+        arrival: Instant,
+    ) -> Result<Vec<Finished>, ClusterError> {
         let n = self.next;
         if frame.inputs.len() != self.feed_in.len() {
             return Err(ClusterError::Input(format!(
@@ -506,8 +525,8 @@ impl Engine {
                     });
                 }
                 Some("out/end") => {
-                    let report = serde_json::from_slice(&sample.payload().to_bytes())
-                        .unwrap_or_default();
+                    let report =
+                        serde_json::from_slice(&sample.payload().to_bytes()).unwrap_or_default();
                     self.end = Some(report);
                 }
                 _ => {}

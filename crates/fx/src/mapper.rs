@@ -197,7 +197,7 @@ fn frame_cost(
 
 fn candidates(processors: usize, decode: f64, effect: f64) -> Vec<Candidate> {
     (1..=processors)
-        .filter(|g| processors % g == 0)
+        .filter(|g| processors.is_multiple_of(*g))
         .map(|groups| {
             let per_group = processors / groups;
             // Every member decodes the inputs in full; the effect splits.
@@ -216,7 +216,7 @@ fn candidates(processors: usize, decode: f64, effect: f64) -> Vec<Candidate> {
 /// root, as groups.
 fn square_groups(n: usize) -> usize {
     (1..=n)
-        .filter(|g| n % g == 0 && g * g <= n)
+        .filter(|g| n.is_multiple_of(*g) && g * g <= n)
         .max()
         .unwrap_or(1)
 }
@@ -248,7 +248,7 @@ pub fn map(
         Mode::Spatial => (1, format!("spatial: 1 group of {processors}")),
         Mode::Hybrid { groups } => {
             let g = groups.unwrap_or_else(|| square_groups(processors));
-            if processors % g != 0 {
+            if !processors.is_multiple_of(g) {
                 return Err(FxError::Mapping(format!(
                     "{processors} processors do not split into {g} equal groups"
                 )));

@@ -160,8 +160,7 @@ impl Processor {
         match state.depay.depayload(&packets) {
             Ok(jpeg) => {
                 let n = self.graph.inputs.len();
-                if self.pending.len() >= MAX_PENDING_FRAMES && !self.pending.contains_key(&frame)
-                {
+                if self.pending.len() >= MAX_PENDING_FRAMES && !self.pending.contains_key(&frame) {
                     // A frame whose other inputs never came: give it up.
                     if let Some((_, lost)) = self.pending.pop_first() {
                         self.stats.dropped_packets += lost.iter().flatten().count() as u64;
