@@ -425,8 +425,12 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
                     };
                     let pts = *read as f64 * f64::from(rate.den) / f64::from(rate.num.max(1));
                     *read += 1;
+                    let jpeg =
+                        tessera_cluster::carriable_jpeg(Arc::new(jpeg)).with_context(|| {
+                            format!("input `{}`, frame {}", graph.inputs[i], *read - 1)
+                        })?;
                     aligner
-                        .push(i, pts, Arc::new(jpeg))
+                        .push(i, pts, jpeg)
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
                 }
                 None => aligner.end(i),

@@ -9,7 +9,7 @@ pub mod fabric;
 pub mod roles;
 pub mod server;
 
-pub use server::{ControlHandle, Engine, EngineConfig, Finished, Summary};
+pub use server::{ControlHandle, Engine, EngineConfig, Finished, Summary, carriable_jpeg};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {

@@ -146,6 +146,40 @@ impl ControlHandle {
     }
 }
 
+/// Quality at which [`carriable_jpeg`] re-encodes.
+pub const INGEST_QUALITY: u8 = 95;
+
+/// `jpeg` in a form RTP/JPEG (RFC 2435) carries, which is how inputs
+/// travel to the processors: 4:2:0 and 4:2:2 pass unchanged (the
+/// payloader re-codes other Huffman tables losslessly); other samplings
+/// and greyscale are converted to 4:2:0 and encoded at [`INGEST_QUALITY`].
+pub fn carriable_jpeg(jpeg: Arc<Vec<u8>>) -> Result<Arc<Vec<u8>>, ClusterError> {
+    use tessera_core::{ChromaFormat, Limits};
+    let info = tessera_jpeg::read_info(&jpeg, &Limits::default())
+        .map_err(|e| ClusterError::Input(e.to_string()))?;
+    if info.colour == tessera_jpeg::Colour::YCbCr
+        && matches!(
+            info.chroma_format,
+            Some(ChromaFormat::Yuv420 | ChromaFormat::Yuv422)
+        )
+    {
+        return Ok(jpeg);
+    }
+    let frame = tessera_jpeg::decode_frame(&jpeg, &Limits::default())
+        .map_err(|e| ClusterError::Input(e.to_string()))?;
+    let options = tessera_jpeg::EncodeOptions {
+        huffman: tessera_jpeg::HuffmanMode::Standard,
+        ..tessera_jpeg::EncodeOptions::default()
+    };
+    let converted = tessera_jpeg::encode_frame(
+        &frame.with_format(ChromaFormat::Yuv420),
+        INGEST_QUALITY,
+        &options,
+    )
+    .map_err(|e| ClusterError::Input(e.to_string()))?;
+    Ok(Arc::new(converted))
+}
+
 /// A finished output frame.
 #[derive(Clone, Debug)]
 pub struct Finished {

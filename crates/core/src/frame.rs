@@ -227,6 +227,44 @@ impl Frame {
         }
     }
 
+    /// The same picture in another chroma format: each output chroma
+    /// sample is the mean (rounded) of the input chroma samples covering
+    /// the same luma area, which averages when subsampling and repeats
+    /// when upsampling. Monochrome gains neutral chroma; chroma dropped to
+    /// monochrome is discarded.
+    pub fn with_format(&self, format: ChromaFormat) -> Frame {
+        let mut out = Frame::grey(self.width, self.height, format);
+        out.planes[0] = self.planes[0].clone();
+        if format == ChromaFormat::Mono || self.format == ChromaFormat::Mono {
+            return out;
+        }
+        let (ts, ss) = (format.chroma_shift(), self.format.chroma_shift());
+        for i in 1..3 {
+            let src = &self.planes[i];
+            let dst = &mut out.planes[i];
+            for y in 0..dst.height {
+                // Luma rows of this output sample, clipped to the frame.
+                let ly0 = y << ts.1;
+                let ly1 = ((y + 1) << ts.1).min(self.height.max(1));
+                let (sy0, sy1) = (ly0 >> ss.1, ((ly1 - 1) >> ss.1).min(src.height - 1));
+                for x in 0..dst.width {
+                    let lx0 = x << ts.0;
+                    let lx1 = ((x + 1) << ts.0).min(self.width.max(1));
+                    let (sx0, sx1) = (lx0 >> ss.0, ((lx1 - 1) >> ss.0).min(src.width - 1));
+                    let (mut sum, mut n) = (0u32, 0u32);
+                    for sy in sy0..=sy1 {
+                        for &v in &src.row(sy)[sx0..=sx1] {
+                            sum += u32::from(v);
+                            n += 1;
+                        }
+                    }
+                    dst.row_mut(y)[x] = ((sum + n / 2) / n.max(1)) as u8;
+                }
+            }
+        }
+        out
+    }
+
     /// Builds a frame from tightly packed planar bytes (Y, then Cb, Cr),
     /// as Y4M and ffmpeg's `rawvideo` store them. Returns `None` if `data`
     /// has the wrong length.
@@ -307,5 +345,21 @@ mod tests {
             assert_eq!(frame.to_planar_bytes(), data);
             assert!(Frame::from_planar_bytes(17, 13, format, &data[1..]).is_none());
         }
+    }
+
+    #[test]
+    fn chroma_resampling_averages_down_and_repeats_up() {
+        let mut f = Frame::filled(4, 2, ChromaFormat::Yuv444, [9, 0, 0]);
+        f.planes[1].row_mut(0).copy_from_slice(&[10, 20, 30, 41]);
+        f.planes[1].row_mut(1).copy_from_slice(&[10, 20, 30, 40]);
+        let down = f.with_format(ChromaFormat::Yuv420);
+        assert_eq!(down.planes[1].to_packed(), [15, 35]);
+        assert_eq!(down.planes[0].to_packed(), f.planes[0].to_packed());
+        let up = down.with_format(ChromaFormat::Yuv422);
+        assert_eq!(up.planes[1].to_packed(), [15, 35, 15, 35]);
+        // Odd sizes: edge samples cover fewer luma samples.
+        let odd = Frame::grey(5, 3, ChromaFormat::Yuv444).with_format(ChromaFormat::Yuv411);
+        assert!(odd.is_consistent());
+        assert_eq!(odd.planes[2].width, 2);
     }
 }
