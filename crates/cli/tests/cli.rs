@@ -256,8 +256,28 @@ fn demo_runs_end_to_end() {
         os("--frames"),
         os("4"),
         os("--size"),
-        os("96x64"),
+        os("160x96"),
     ]);
-    assert!(out.contains("round trip: 4 frames"), "{out}");
-    assert!(dir.path().join("demo.avi").is_file());
+    assert!(out.contains("4 frames ->"), "{out}");
+    assert!(out.contains("hybrid: 2 groups of 2"), "{out}");
+    assert_eq!(out.matches("processor ").count(), 4, "{out}");
+    // ffmpeg reads what the demo wrote.
+    let avi = dir.path().join("demo.avi");
+    let probe = run_tool(
+        &ffprobe(),
+        [
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "stream=width,height,nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ]
+        .map(std::ffi::OsStr::new)
+        .into_iter()
+        .chain([avi.as_os_str()]),
+    );
+    let probe = String::from_utf8_lossy(&probe.stdout);
+    assert_eq!(probe.trim(), "160,96,4", "{probe}");
 }
