@@ -103,9 +103,14 @@ fn rtp_url(text: &str) -> Option<Result<RtpUrl>> {
 
 /// Receives RTP/JPEG on `url` and sends whole frames to `tx` until the
 /// stop flag is raised.
-fn receive(url: RtpUrl, input: usize, latency: Duration, tx: SyncSender<LiveFrame>) -> Result<()> {
+fn receive(
+    mut socket: tessera_udp::Receiver,
+    url: RtpUrl,
+    input: usize,
+    latency: Duration,
+    tx: SyncSender<LiveFrame>,
+) -> Result<()> {
     let stop = crate::rtp::stop_flag();
-    let mut socket = open_receiver(&url).with_context(|| format!("cannot receive on {url}"))?;
     let mut jitter = JitterBuffer::new(JitterConfig {
         latency,
         ..JitterConfig::default()
@@ -280,9 +285,13 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
         let source = source.expect("checked above");
         if let Some(url) = rtp_url(source) {
             let url = url?;
+            let socket = open_receiver(&url).with_context(|| format!("cannot receive on {url}"))?;
+            eprintln!("input `{}`: receiving on {url}", graph.inputs[i]);
             let tx = live_tx.clone();
             let latency = options.latency;
-            receivers.push(std::thread::spawn(move || receive(url, i, latency, tx)));
+            receivers.push(std::thread::spawn(move || {
+                receive(socket, url, i, latency, tx)
+            }));
             sources.push(Source::Rtp);
             if i == 0 {
                 rate.get_or_insert(options.fps);

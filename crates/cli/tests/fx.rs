@@ -334,3 +334,94 @@ fn bad_effects_and_arguments_give_clear_errors() {
     ]);
     assert!(err.contains("junk.avi"), "{err}");
 }
+
+/// Real RTP at both edges: `tessera rtp send` -> `fx run` (RTP in, RTP
+/// out) -> `tessera rtp recv`, all on loopback.
+#[test]
+fn rtp_in_and_out() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir();
+    let (a, _) = clips(dir.path());
+    let fx = effect(
+        dir.path(),
+        "fade.fx",
+        "input a;\noutput fade(a, 0.5, color: #204080);\n",
+    );
+    let (p_in, p_out) = (
+        tessera_testkit::free_udp_port(),
+        tessera_testkit::free_udp_port(),
+    );
+    let (url_in, url_out) = (
+        format!("rtp://127.0.0.1:{p_in}"),
+        format!("rtp://127.0.0.1:{p_out}"),
+    );
+    let got = dir.path().join("got.avi");
+    let spawn_bound = |args: &[&str], ready: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.contains(ready), "did not start: {line}");
+        let drain = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+            rest
+        });
+        (child, drain)
+    };
+    let (recv, recv_err) = spawn_bound(
+        &[
+            "rtp",
+            "recv",
+            &url_out,
+            "--output",
+            got.to_str().unwrap(),
+            "--duration",
+            "6",
+            "--fps",
+            "25",
+        ],
+        "receiving on",
+    );
+    let (run, run_err) = spawn_bound(
+        &[
+            "fx",
+            "run",
+            &fx,
+            "--input",
+            &format!("a={url_in}"),
+            "--output",
+            &url_out,
+            "--processors",
+            "2",
+            "--duration",
+            "4",
+            "--no-stdin",
+        ],
+        "receiving on",
+    );
+    let sent = ok(&["rtp", "send", a.to_str().unwrap(), &url_in]);
+    assert!(sent.contains("12 frames"), "{sent}");
+    let run = run.wait_with_output().unwrap();
+    let run_err = run_err.join().unwrap();
+    assert!(run.status.success(), "{run_err}");
+    let summary = String::from_utf8_lossy(&run.stdout);
+    let frames: u64 = summary.split_whitespace().next().unwrap().parse().unwrap();
+    // The jitter buffer may hold back the last frame; the first is never lost.
+    assert!((10..=12).contains(&frames), "{summary}\n{run_err}");
+    let recv = recv.wait_with_output().unwrap();
+    let recv_err = recv_err.join().unwrap();
+    assert!(recv.status.success(), "{recv_err}");
+    let counted = frame_count(&got);
+    let n: u64 = counted.rsplit(',').next().unwrap().parse().unwrap();
+    assert!(
+        counted.starts_with("320,240,") && n + 1 >= frames,
+        "{counted} of {frames}"
+    );
+}
