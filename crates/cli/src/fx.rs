@@ -265,16 +265,21 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
             graph.inputs[i]
         );
     }
-    // Check --set values before anything starts.
+    // --set values become the values from the first frame (so the mapper
+    // sees them too); they are also sent as changes at frame 0 so the
+    // summary lists them.
+    let mut graph = graph;
     for (name, value) in &options.sets {
         let decl = graph
             .params
-            .iter()
+            .iter_mut()
             .find(|p| &p.name == name)
             .with_context(|| format!("--set {name}: the effect has no parameter `{name}`"))?;
-        decl.parse(value)
+        decl.default = decl
+            .parse(value)
             .map_err(|e| anyhow::anyhow!("--set {name}={value}: {e}"))?;
     }
+    let graph = graph;
     let stop = crate::rtp::stop_flag();
     let (live_tx, live_rx): (SyncSender<LiveFrame>, Receiver<LiveFrame>) = sync_channel(64);
     let mut sources = Vec::new();
@@ -484,11 +489,11 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
         bar.finish_and_clear();
     }
     sink.finish()?;
-    Ok(describe(&summary, &options.output))
+    Ok(describe(&summary, &graph.inputs, &options.output))
 }
 
 /// The end-of-run summary.
-pub fn describe(summary: &Summary, output: &str) -> String {
+pub fn describe(summary: &Summary, inputs: &[String], output: &str) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let elapsed = summary.elapsed.as_secs_f64();
     let mut text = format!(
@@ -501,8 +506,25 @@ pub fn describe(summary: &Summary, output: &str) -> String {
         summary.mapping.explanation,
     );
     for p in summary.processors() {
+        // The band it computes and what that band reads of each input
+        // (the inverse mapping through any warps, at frame 0).
+        let mut band = String::new();
+        if let Some(a) = summary.mapping.assignments.get(p.processor) {
+            let [_, y, _, h] = a.region;
+            band = format!(", rows {y}..{}", u32::from(y) + u32::from(h));
+            let reads: Vec<String> = a
+                .input_regions
+                .iter()
+                .zip(inputs)
+                .map(|(r, name)| match r {
+                    Some(r) => format!("{name} {}x{}+{}+{}", r.width, r.height, r.x, r.y),
+                    None => format!("{name} -"),
+                })
+                .collect();
+            band.push_str(&format!(" reading {}", reads.join(", ")));
+        }
         text.push_str(&format!(
-            "processor {} (group {}): {} frames, busy {:.0} ms ({:.0}%), {} input frames decoded, {} SC packets\n",
+            "processor {} (group {}{band}): {} frames, busy {:.0} ms ({:.0}%), {} input frames decoded, {} SC packets\n",
             p.processor,
             p.group,
             p.stats.frames,
