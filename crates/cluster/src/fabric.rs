@@ -14,6 +14,7 @@
 //! | `tessera/S/feed/ctl` | a [`tessera_runtime::Control`] as JSON, in order with the packets | server -> processors |
 //! | `tessera/S/control` | a parameter change request JSON | control handles -> server |
 //! | `tessera/S/sc/G/P` | RTP/SC packets of processor P in group G | processors -> reconstructor |
+//! | `tessera/S/sc/G/P/jpeg` | RTP/JPEG of whole frames processor P finished (temporal mapping) | processors -> reconstructor |
 //! | `tessera/S/sc/G/P/end` | processor P's statistics JSON, after its last packet | processor -> reconstructor |
 //! | `tessera/S/out/frame` | an output JPEG; attachment: frame number (u64 big-endian) | reconstructor -> server |
 //! | `tessera/S/out/end` | reconstructor and processor statistics JSON | reconstructor -> server |
@@ -96,6 +97,9 @@ impl Keys {
     }
     pub fn sc(&self, group: usize, processor: usize) -> String {
         format!("{}/sc/{group}/{processor}", self.root)
+    }
+    pub fn sc_jpeg(&self, group: usize, processor: usize) -> String {
+        format!("{}/sc/{group}/{processor}/jpeg", self.root)
     }
     pub fn sc_end(&self, group: usize, processor: usize) -> String {
         format!("{}/sc/{group}/{processor}/end", self.root)

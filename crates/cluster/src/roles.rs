@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tessera_fx::mapper::Subprogram;
+use tessera_runtime::processor::Emit;
 use tessera_runtime::{
     Control, FrameClock, Processor, ProcessorStats, Reconstructor, ReconstructorStats,
 };
@@ -35,6 +36,8 @@ pub struct ReconstructorProgram {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProcessorProgram {
     pub sub: Subprogram,
+    /// Bands as RTP/SC, or whole frames finished as RTP/JPEG.
+    pub emit: Emit,
     pub rate_num: u32,
     pub rate_den: u32,
 }
@@ -89,17 +92,21 @@ pub fn run_processor(session: Session, keys: Keys, index: usize) -> Result<(), C
     let clock = FrameClock::new(rate);
     let sub = program.sub;
     let group = sub.group;
+    let out_key = match program.emit {
+        Emit::Sc => keys.sc(group, index),
+        Emit::Jpeg { .. } => keys.sc_jpeg(group, index),
+    };
     let feed = session
         .declare_subscriber(keys.feed_all())
         .with(FifoChannel::new(FEED_QUEUE))
         .wait()
         .map_err(|e| ClusterError::Fabric(e.to_string()))?;
     let sc = session
-        .declare_publisher(keys.sc(group, index))
+        .declare_publisher(out_key)
         .wait()
         .map_err(|e| ClusterError::Fabric(e.to_string()))?;
     let ssrc = 0x7e55_0000 ^ (index as u32);
-    let mut processor = Processor::new(sub, clock, ssrc)?;
+    let mut processor = Processor::new(sub, clock, ssrc, program.emit)?;
     // Ready: the server starts the feed once every role is alive.
     let _token = session
         .liveliness()
@@ -213,6 +220,12 @@ pub fn run_reconstructor(session: Session, keys: Keys) -> Result<(), ClusterErro
             (Some(group), None) => {
                 let start = Instant::now();
                 let frames = recon.on_packet(group, &payload)?;
+                busy += start.elapsed();
+                publish(frames)?;
+            }
+            (Some(group), Some("jpeg")) => {
+                let start = Instant::now();
+                let frames = recon.on_jpeg_packet(group, &payload)?;
                 busy += start.elapsed();
                 publish(frames)?;
             }

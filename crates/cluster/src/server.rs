@@ -295,8 +295,18 @@ impl Engine {
         let mut documents: HashMap<String, Vec<u8>> = HashMap::new();
         for sub in subs {
             let key = keys.program(sub.processor);
+            // Whole frames are finished where they are rendered: the
+            // encoder runs in parallel and nothing is merged.
+            let emit = if mapping.per_group == 1 {
+                tessera_runtime::processor::Emit::Jpeg {
+                    quality: config.quality,
+                }
+            } else {
+                tessera_runtime::processor::Emit::Sc
+            };
             let program = ProcessorProgram {
                 sub,
+                emit,
                 rate_num: config.rate.num,
                 rate_den: config.rate.den,
             };

@@ -9,7 +9,8 @@ use tessera_core::Limits;
 use tessera_fx::eval::Renderer;
 use tessera_fx::mapper::Subprogram;
 use tessera_fx::{Env, FxError, Graph};
-use tessera_rtp::jpeg::JpegDepayloader;
+use tessera_jpeg::QuantTable;
+use tessera_rtp::jpeg::{JpegDepayloader, JpegPayloader, JpegPayloaderConfig};
 use tessera_sc::{FrameGeometry, Packetizer, PacketizerConfig, ScImage};
 
 use crate::clock::FrameClock;
@@ -30,6 +31,18 @@ pub struct ProcessorStats {
     pub dropped_packets: u64,
     pub sc_packets: u64,
     pub sc_bytes: u64,
+}
+
+/// What a processor sends for each frame it renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Emit {
+    /// Its band as RTP/SC, for the reconstructor to merge and encode.
+    Sc,
+    /// A processor that owns whole frames (temporal mapping) finishes them:
+    /// JPEG at the output's IJG `quality`, as RTP/JPEG. The reconstructor
+    /// only puts frames back in order, and its own encoder and the
+    /// processors' give identical bytes.
+    Jpeg { quality: u8 },
 }
 
 /// Packets of the frame an input is in the middle of.
@@ -70,17 +83,51 @@ pub struct Processor {
     renderer: Option<(Vec<FrameGeometry>, Renderer)>,
     out: Option<ScImage>,
     packetizer: Packetizer,
+    /// Set when this processor finishes frames itself.
+    finisher: Option<Finisher>,
     limits: Limits,
     stats: ProcessorStats,
+}
+
+/// JPEG encoding and RTP/JPEG framing of whole frames.
+#[derive(Debug)]
+struct Finisher {
+    luma: QuantTable,
+    chroma: QuantTable,
+    payloader: JpegPayloader,
 }
 
 impl Processor {
     /// A processor running `sub`, its SC stream with SSRC `ssrc`. Frame
     /// timestamps follow `clock`.
-    pub fn new(sub: Subprogram, clock: FrameClock, ssrc: u32) -> Result<Processor, FxError> {
+    pub fn new(
+        sub: Subprogram,
+        clock: FrameClock,
+        ssrc: u32,
+        emit: Emit,
+    ) -> Result<Processor, FxError> {
         sub.graph.validate().map_err(FxError::Mapping)?;
         let graph = Arc::new(sub.graph.clone());
         let packetizer = Packetizer::new(PacketizerConfig::new(ssrc))?;
+        let finisher = match emit {
+            Emit::Sc => None,
+            Emit::Jpeg { .. } if sub.per_group != 1 => {
+                return Err(FxError::Mapping(
+                    "only a processor that owns whole frames can finish them".into(),
+                ));
+            }
+            Emit::Jpeg { quality } => {
+                let (luma, chroma) =
+                    tessera_jpeg::quality::tables_for_quality(quality.clamp(1, 100));
+                let payloader = JpegPayloader::new(JpegPayloaderConfig::new(ssrc))
+                    .map_err(|e| FxError::Mapping(e.to_string()))?;
+                Some(Finisher {
+                    luma,
+                    chroma,
+                    payloader,
+                })
+            }
+        };
         Ok(Processor {
             inputs: (0..graph.inputs.len())
                 .map(|_| InputState {
@@ -98,6 +145,7 @@ impl Processor {
             renderer: None,
             out: None,
             packetizer,
+            finisher,
             limits: Limits::default(),
             stats: ProcessorStats::default(),
         })
@@ -237,9 +285,16 @@ impl Processor {
         let refs: Vec<&ScImage> = images.iter().map(|i| i.as_ref()).collect();
         let region = self.sub.region();
         renderer.render(&env, &refs, region, out)?;
-        let packets = self
-            .packetizer
-            .packetize(out, region, self.clock.timestamp(frame))?;
+        let timestamp = self.clock.timestamp(frame);
+        let packets = match &mut self.finisher {
+            Some(f) => {
+                let jpeg = out.to_jpeg_bytes(&f.luma, &f.chroma)?;
+                f.payloader
+                    .packetize(&jpeg, timestamp)
+                    .map_err(|e| FxError::Input(format!("framing frame {frame}: {e}")))?
+            }
+            None => self.packetizer.packetize(out, region, timestamp)?,
+        };
         self.stats.frames += 1;
         self.stats.sc_packets += packets.len() as u64;
         self.stats.sc_bytes += packets.iter().map(|p| p.len() as u64).sum::<u64>();

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tessera_jpeg::QuantTable;
+use tessera_rtp::jpeg::{JpegDepayloader, JpegPayloader, JpegPayloaderConfig};
 use tessera_sc::{Assembler, AssemblerConfig, ScError, ScImage};
 
 use crate::clock::FrameClock;
@@ -36,13 +37,35 @@ pub struct OutputFrame {
     pub jpeg: Vec<u8>,
 }
 
+/// A frame waiting for its turn.
+#[derive(Debug)]
+enum Ready {
+    /// Merged bands, to be encoded.
+    Sc(Arc<ScImage>),
+    /// Finished by a processor (RTP/JPEG, depayloaded).
+    Jpeg(Vec<u8>),
+}
+
+/// RTP/JPEG packets of the finished frame a group is in the middle of.
+#[derive(Debug, Default)]
+struct Finished {
+    timestamp: Option<u32>,
+    packets: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
 #[derive(Debug)]
 pub struct Reconstructor {
     groups: Vec<Assembler>,
+    finished: Vec<Finished>,
+    depay: JpegDepayloader,
+    /// Frames this reconstructor encodes take the same RTP/JPEG framing
+    /// as processors' finished frames, so both give identical bytes.
+    framing: JpegPayloader,
     clock: FrameClock,
     near: u64,
     next: u64,
-    waiting: BTreeMap<u64, Arc<ScImage>>,
+    waiting: BTreeMap<u64, Ready>,
     luma: QuantTable,
     chroma: QuantTable,
     stats: ReconstructorStats,
@@ -54,6 +77,10 @@ impl Reconstructor {
     pub fn new(groups: usize, clock: FrameClock, quality: u8) -> Reconstructor {
         let (luma, chroma) = tessera_jpeg::quality::tables_for_quality(quality.clamp(1, 100));
         Reconstructor {
+            finished: (0..groups.max(1)).map(|_| Finished::default()).collect(),
+            depay: JpegDepayloader::new(),
+            framing: JpegPayloader::new(JpegPayloaderConfig::new(0))
+                .expect("the default RTP/JPEG settings are valid"),
             groups: (0..groups.max(1))
                 .map(|_| {
                     Assembler::new(AssemblerConfig {
@@ -105,6 +132,54 @@ impl Reconstructor {
         self.drain()
     }
 
+    /// An RTP/JPEG packet of a frame a processor of group `group` finished;
+    /// returns the frames that are now complete and in order.
+    pub fn on_jpeg_packet(
+        &mut self,
+        group: usize,
+        packet: &[u8],
+    ) -> Result<Vec<OutputFrame>, ScError> {
+        self.stats.packets += 1;
+        let (Some(state), Ok(rtp)) = (
+            self.finished.get_mut(group),
+            rtp_types::RtpPacket::parse(packet),
+        ) else {
+            self.stats.dropped_packets += 1;
+            return Ok(Vec::new());
+        };
+        let (timestamp, marker) = (rtp.timestamp(), rtp.marker_bit());
+        if state.timestamp != Some(timestamp) {
+            self.stats.dropped_packets += state.packets.len() as u64;
+            *state = Finished {
+                timestamp: Some(timestamp),
+                ..Finished::default()
+            };
+        }
+        if state.bytes + packet.len() > tessera_rtp::jpeg::MAX_FRAME_BYTES {
+            self.stats.dropped_packets += state.packets.len() as u64 + 1;
+            *state = Finished::default();
+            return Ok(Vec::new());
+        }
+        state.bytes += packet.len();
+        state.packets.push(packet.to_vec());
+        if !marker {
+            return Ok(Vec::new());
+        }
+        let packets = std::mem::take(&mut state.packets);
+        *state = Finished::default();
+        let frame = self.clock.frame(timestamp, self.near);
+        match (frame, self.depay.depayload(&packets)) {
+            (Some(frame), Ok(jpeg)) if frame >= self.next => {
+                self.near = self.near.max(frame);
+                self.waiting.insert(frame, Ready::Jpeg(jpeg));
+                self.bound_reorder();
+            }
+            (Some(_), Ok(_)) => {}
+            _ => self.stats.dropped_packets += packets.len() as u64,
+        }
+        self.drain()
+    }
+
     /// Completes whatever the assemblers hold (the stream has ended) and
     /// returns the remaining frames in order, skipping missing ones.
     pub fn finish(&mut self) -> Result<Vec<OutputFrame>, ScError> {
@@ -135,8 +210,13 @@ impl Reconstructor {
             if f.forced {
                 self.stats.incomplete_frames += 1;
             }
-            self.waiting.insert(frame, f.image);
+            self.waiting.insert(frame, Ready::Sc(f.image));
         }
+        self.bound_reorder();
+    }
+
+    /// Skips a missing frame when too many later ones wait.
+    fn bound_reorder(&mut self) {
         if self.waiting.len() > MAX_REORDER
             && let Some((&first, _)) = self.waiting.first_key_value()
         {
@@ -147,8 +227,21 @@ impl Reconstructor {
 
     fn drain(&mut self) -> Result<Vec<OutputFrame>, ScError> {
         let mut out = Vec::new();
-        while let Some(image) = self.waiting.remove(&self.next) {
-            let jpeg = image.to_jpeg_bytes(&self.luma, &self.chroma)?;
+        while let Some(ready) = self.waiting.remove(&self.next) {
+            let jpeg = match ready {
+                Ready::Jpeg(jpeg) => jpeg,
+                Ready::Sc(image) => {
+                    let encoded = image.to_jpeg_bytes(&self.luma, &self.chroma)?;
+                    let timestamp = self.clock.timestamp(self.next);
+                    let framed = self
+                        .framing
+                        .packetize(&encoded, timestamp)
+                        .map_err(|e| ScError::InvalidArgument(e.to_string()))?;
+                    self.depay
+                        .depayload(&framed)
+                        .map_err(|e| ScError::InvalidArgument(e.to_string()))?
+                }
+            };
             self.stats.frames += 1;
             self.stats.jpeg_bytes += jpeg.len() as u64;
             out.push(OutputFrame {
