@@ -207,7 +207,7 @@ fn stdin_changes_a_parameter_while_running() {
     let from: u64 = stdout
         .split("set mix = 1 from frame ")
         .nth(1)
-        .and_then(|s| s.trim().split_whitespace().next()?.parse().ok())
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
         .unwrap_or_else(|| panic!("no change reported: {stdout}"));
     assert!(from >= 6, "{stdout}");
     assert!(stderr.contains("no parameter `nope`"), "{stderr}");
