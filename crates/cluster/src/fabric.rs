@@ -10,8 +10,8 @@
 //! | `tessera/S/program/P` | subprogram JSON (query reply) | server -> processor P |
 //! | `tessera/S/program/reconstructor` | reconstructor settings JSON | server -> reconstructor |
 //! | `tessera/S/alive/P`, `.../alive/reconstructor` | liveliness tokens | roles -> server |
-//! | `tessera/S/feed/in/I` | RTP/JPEG packets of input I, re-timed on the output grid | server -> processors |
-//! | `tessera/S/feed/ctl` | a [`tessera_runtime::Control`] as JSON, in order with the packets | server -> processors |
+//! | `tessera/S/feed/G/in/I` | RTP/JPEG packets of input I for the frames of group G, re-timed on the output grid | server -> processors of group G |
+//! | `tessera/S/feed/G/ctl` | a [`tessera_runtime::Control`] as JSON, in order with the packets | server -> processors of group G |
 //! | `tessera/S/control` | a parameter change request JSON | control handles -> server |
 //! | `tessera/S/sc/G/P` | RTP/SC packets of processor P in group G | processors -> reconstructor |
 //! | `tessera/S/sc/G/P/jpeg` | RTP/JPEG of whole frames processor P finished (temporal mapping) | processors -> reconstructor |
@@ -83,14 +83,15 @@ impl Keys {
     pub fn alive_all(&self) -> String {
         format!("{}/alive/*", self.root)
     }
-    pub fn feed_input(&self, input: usize) -> String {
-        format!("{}/feed/in/{input}", self.root)
+    /// A group's frames go only to that group's processors.
+    pub fn feed_input(&self, group: usize, input: usize) -> String {
+        format!("{}/feed/{group}/in/{input}", self.root)
     }
-    pub fn feed_control(&self) -> String {
-        format!("{}/feed/ctl", self.root)
+    pub fn feed_control(&self, group: usize) -> String {
+        format!("{}/feed/{group}/ctl", self.root)
     }
-    pub fn feed_all(&self) -> String {
-        format!("{}/feed/**", self.root)
+    pub fn feed_group(&self, group: usize) -> String {
+        format!("{}/feed/{group}/**", self.root)
     }
     pub fn control(&self) -> String {
         format!("{}/control", self.root)

@@ -97,7 +97,7 @@ pub fn run_processor(session: Session, keys: Keys, index: usize) -> Result<(), C
         Emit::Jpeg { .. } => keys.sc_jpeg(group, index),
     };
     let feed = session
-        .declare_subscriber(keys.feed_all())
+        .declare_subscriber(keys.feed_group(group))
         .with(FifoChannel::new(FEED_QUEUE))
         .wait()
         .map_err(|e| ClusterError::Fabric(e.to_string()))?;
@@ -122,15 +122,21 @@ pub fn run_processor(session: Session, keys: Keys, index: usize) -> Result<(), C
     while let Ok(sample) = feed.recv() {
         let key = sample.key_expr().as_str();
         let payload = sample.payload().to_bytes();
-        match keys.relative(key) {
-            Some("feed/ctl") => match serde_json::from_slice::<Control>(&payload) {
+        // `feed/G/...`: this processor subscribed to its own group only.
+        let rest = keys
+            .relative(key)
+            .and_then(|k| k.strip_prefix("feed/"))
+            .and_then(|k| k.split_once('/'))
+            .map(|(_, rest)| rest);
+        match rest {
+            Some("ctl") => match serde_json::from_slice::<Control>(&payload) {
                 Ok(Control::Set(change)) => processor.on_param(change),
                 Ok(Control::End { .. }) => break,
                 Err(e) => tracing::warn!(processor = index, "bad control message: {e}"),
             },
             Some(rest) => {
                 let Some(input) = rest
-                    .strip_prefix("feed/in/")
+                    .strip_prefix("in/")
                     .and_then(|i| i.parse::<usize>().ok())
                 else {
                     continue;

@@ -230,8 +230,10 @@ pub struct Engine {
     clock: FrameClock,
     mapping: Mapping,
     payloaders: Vec<JpegPayloader>,
-    feed_in: Vec<Publisher<'static>>,
-    feed_ctl: Publisher<'static>,
+    /// Per group, per input.
+    feed_in: Vec<Vec<Publisher<'static>>>,
+    /// Per group.
+    feed_ctl: Vec<Publisher<'static>>,
     out: Subscriber<FifoChannelHandler<Sample>>,
     control: Subscriber<FifoChannelHandler<Sample>>,
     _programs: Queryable<()>,
@@ -392,23 +394,32 @@ impl Engine {
             std::thread::sleep(Duration::from_millis(5));
         }
         let mut feed_in = Vec::new();
-        let mut payloaders = Vec::new();
-        for i in 0..graph.inputs.len() {
-            feed_in.push(
+        let mut feed_ctl = Vec::new();
+        for group in 0..mapping.groups {
+            let mut inputs = Vec::new();
+            for i in 0..graph.inputs.len() {
+                inputs.push(
+                    session
+                        .declare_publisher(keys.feed_input(group, i))
+                        .wait()
+                        .map_err(fabric)?,
+                );
+            }
+            feed_in.push(inputs);
+            feed_ctl.push(
                 session
-                    .declare_publisher(keys.feed_input(i))
+                    .declare_publisher(keys.feed_control(group))
                     .wait()
                     .map_err(fabric)?,
             );
+        }
+        let mut payloaders = Vec::new();
+        for i in 0..graph.inputs.len() {
             payloaders.push(
                 JpegPayloader::new(JpegPayloaderConfig::new(0x1a9e_0000 ^ i as u32))
                     .map_err(|e| ClusterError::Input(e.to_string()))?,
             );
         }
-        let feed_ctl = session
-            .declare_publisher(keys.feed_control())
-            .wait()
-            .map_err(fabric)?;
         Ok(Engine {
             params: Arc::new(graph.params.clone()),
             clock: FrameClock::new(config.rate),
@@ -460,21 +471,22 @@ impl Engine {
         arrival: Instant,
     ) -> Result<Vec<Finished>, ClusterError> {
         let n = self.next;
-        if frame.inputs.len() != self.feed_in.len() {
+        if frame.inputs.len() != self.payloaders.len() {
             return Err(ClusterError::Input(format!(
                 "{} input frames for {} inputs",
                 frame.inputs.len(),
-                self.feed_in.len()
+                self.payloaders.len()
             )));
         }
         self.apply_control(n)?;
         let timestamp = self.clock.timestamp(n);
+        let group = (n % self.feed_in.len() as u64) as usize;
         for (i, jpeg) in frame.inputs.iter().enumerate() {
             let packets = self.payloaders[i]
                 .packetize(jpeg, timestamp)
                 .map_err(|e| ClusterError::Input(format!("input {i}, frame {n}: {e}")))?;
             for p in packets {
-                self.feed_in[i].put(p).wait().map_err(fabric)?;
+                self.feed_in[group][i].put(p).wait().map_err(fabric)?;
             }
         }
         self.in_flight.insert(n, arrival);
@@ -520,10 +532,16 @@ impl Engine {
                 param: request.param,
                 value: request.value,
             });
-            self.feed_ctl
-                .put(serde_json::to_vec(&control).map_err(fabric)?)
-                .wait()
-                .map_err(fabric)?;
+            self.broadcast(&control)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a control message to every group, in order with its frames.
+    fn broadcast(&self, control: &Control) -> Result<(), ClusterError> {
+        let json = serde_json::to_vec(control).map_err(fabric)?;
+        for publisher in &self.feed_ctl {
+            publisher.put(json.clone()).wait().map_err(fabric)?;
         }
         Ok(())
     }
@@ -580,11 +598,7 @@ impl Engine {
 
     /// Ends the feed, waits for the last frames and the roles, and sums up.
     pub fn finish(mut self) -> Result<(Vec<Finished>, Summary), ClusterError> {
-        let control = Control::End { frames: self.next };
-        self.feed_ctl
-            .put(serde_json::to_vec(&control).map_err(fabric)?)
-            .wait()
-            .map_err(fabric)?;
+        self.broadcast(&Control::End { frames: self.next })?;
         while self.end.is_none() {
             self.collect(true)?;
         }
