@@ -43,8 +43,9 @@
 //! `FX_BENCH_FRAMES` (75) sets the clip length, `FX_BENCH_QUICK=1` makes a
 //! short run (25 frames, one repetition, no single-thread ffmpeg, no
 //! 4-processor latency), `FX_BENCH_REPS` the repetitions,
-//! `FX_BENCH_PROCESSORS` and `FX_BENCH_MODE` tessera's throughput setup.
-//! A full run writes `docs/fx-bench.csv` (or `FX_BENCH_CSV`);
+//! `FX_BENCH_PROCESSORS` and `FX_BENCH_MODE` tessera's throughput setup,
+//! `FX_BENCH_EFFECTS` (comma-separated names) a subset of the effects.
+//! A full run of every effect writes `docs/fx-bench.csv` (or `FX_BENCH_CSV`);
 //! `docs/performance.md` records one run. Run without `--bench` (as
 //! `cargo test --benches` does) everything runs once on a few frames as a
 //! smoke test and nothing is written.
@@ -81,6 +82,8 @@ struct Config {
     single_thread_ffmpeg: bool,
     latency_processors: Vec<usize>,
     csv: Option<PathBuf>,
+    /// Effects to run (`FX_BENCH_EFFECTS`, comma-separated); all when empty.
+    only: Vec<String>,
 }
 
 impl Config {
@@ -105,8 +108,11 @@ impl Config {
                 75
             },
         );
+        let only: Vec<String> = env("FX_BENCH_EFFECTS")
+            .map(|v| v.split(',').map(|e| e.trim().to_string()).collect())
+            .unwrap_or_default();
         let csv = env("FX_BENCH_CSV").map(PathBuf::from).or_else(|| {
-            (bench && !quick)
+            (bench && !quick && only.is_empty())
                 .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/fx-bench.csv"))
         });
         Config {
@@ -119,6 +125,7 @@ impl Config {
             single_thread_ffmpeg: !quick,
             latency_processors: if quick { vec![1, 2] } else { vec![1, 2, 4] },
             csv,
+            only,
         }
     }
 
@@ -715,7 +722,10 @@ fn main() {
         config.reps,
     );
 
-    let effects = effects(&clips, config.seconds());
+    let effects: Vec<Effect> = effects(&clips, config.seconds())
+        .into_iter()
+        .filter(|e| config.only.is_empty() || config.only.iter().any(|o| o == e.name))
+        .collect();
     let mut results = Vec::new();
     for effect in &effects {
         let fx = dir.join(format!("{}.fx", effect.name));
