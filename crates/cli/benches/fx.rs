@@ -19,11 +19,13 @@
 //! ffmpeg through each listed filter chain (decode MJPEG, filter, encode
 //! MJPEG `-q:v 3 -huffman default`; default threading, and once more with
 //! `-threads 1 -filter_threads 1 -filter_complex_threads 1`). Each is the
-//! best wall time of `FX_BENCH_REPS` runs (3); frames/s is frames over that
-//! wall time, process start-up included. CPU time is reported beside it:
-//! ffmpeg's own `-benchmark` user + system time, and for tessera the
-//! process's user + system time (`/proc/self/stat`, 100 Hz ticks). Where
-//! an effect has two ffmpeg chains the faster is the reference.
+//! best wall time of `FX_BENCH_REPS` runs (3), the systems' runs
+//! interleaved so that load from elsewhere hits both alike; frames/s is
+//! frames over that wall time, process start-up included. CPU time is
+//! reported beside it: ffmpeg's own `-benchmark` user + system time, and
+//! for tessera the process's user + system time (`/proc/self/stat`, 100 Hz
+//! ticks). Where an effect has two ffmpeg chains the faster is the
+//! reference.
 //!
 //! **Latency.** For dissolve and pip, the effect runs on
 //! [`tessera_cluster::Engine`] directly, in spatial and temporal mode on 1,
@@ -351,9 +353,9 @@ impl Run {
     }
 }
 
-/// Best wall time and best CPU time of `reps` runs (each taken separately).
-fn best_of(reps: usize, mut f: impl FnMut() -> Run) -> Run {
-    let runs: Vec<Run> = (0..reps).map(|_| f()).collect();
+/// The best wall time and the best CPU time of some runs (each taken
+/// separately).
+fn best(runs: &[Run]) -> Run {
     let mut best = *runs
         .iter()
         .min_by(|x, y| x.wall.total_cmp(&y.wall))
@@ -731,8 +733,13 @@ fn main() {
         let fx = dir.join(format!("{}.fx", effect.name));
         std::fs::write(&fx, &effect.source).expect("write the effect");
         let out = dir.join("out.avi");
+        // Repetitions interleave the systems, so that a change of load
+        // on the shared machine hits both alike.
         let (mut summary, mut fastest) = (String::new(), f64::INFINITY);
-        let tessera = best_of(config.reps, || {
+        let mut tessera = Vec::new();
+        let mut threaded = vec![Vec::new(); effect.chains.len()];
+        let mut single = vec![Vec::new(); effect.chains.len()];
+        for _ in 0..config.reps {
             let (run, text) = tessera_run(
                 &fx,
                 &effect.inputs,
@@ -744,21 +751,22 @@ fn main() {
             if run.wall < fastest {
                 (summary, fastest) = (text, run.wall);
             }
-            run
-        });
+            tessera.push(run);
+            for (c, (_, inputs, chain)) in effect.chains.iter().enumerate() {
+                threaded[c].push(ffmpeg_run(inputs, chain, &out, config.frames, false));
+                if config.single_thread_ffmpeg {
+                    single[c].push(ffmpeg_run(inputs, chain, &out, config.frames, true));
+                }
+            }
+        }
+        let tessera = best(&tessera);
         let ffmpeg: Vec<_> = effect
             .chains
             .iter()
-            .map(|(label, inputs, chain)| {
-                let threaded = best_of(config.reps, || {
-                    ffmpeg_run(inputs, chain, &out, config.frames, false)
-                });
-                let single = config.single_thread_ffmpeg.then(|| {
-                    best_of(config.reps, || {
-                        ffmpeg_run(inputs, chain, &out, config.frames, true)
-                    })
-                });
-                (*label, threaded, single)
+            .enumerate()
+            .map(|(c, (label, _, _))| {
+                let single = (!single[c].is_empty()).then(|| best(&single[c]));
+                (*label, best(&threaded[c]), single)
             })
             .collect();
         let result = Throughput {
