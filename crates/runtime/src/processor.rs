@@ -9,7 +9,7 @@ use tessera_core::Limits;
 use tessera_fx::eval::Renderer;
 use tessera_fx::mapper::Subprogram;
 use tessera_fx::{Env, FxError, Graph};
-use tessera_jpeg::QuantTable;
+use tessera_jpeg::{CoefficientImage, QuantTable};
 use tessera_rtp::jpeg::{JpegDepayloader, JpegPayloader, JpegPayloaderConfig};
 use tessera_sc::{FrameGeometry, Packetizer, PacketizerConfig, ScImage};
 
@@ -58,7 +58,9 @@ struct InputState {
     depay: JpegDepayloader,
     current: Reassembly,
     /// The last frame decoded, standing in when a frame fails to decode.
-    last: Option<Arc<ScImage>>,
+    coefficients: Option<Arc<CoefficientImage>>,
+    /// Its dequantized coefficients (a buffer reused frame after frame).
+    sc: Option<Arc<ScImage>>,
 }
 
 /// Frames waiting for all their inputs, at most.
@@ -133,7 +135,8 @@ impl Processor {
                 .map(|_| InputState {
                     depay: JpegDepayloader::new(),
                     current: Reassembly::default(),
-                    last: None,
+                    coefficients: None,
+                    sc: None,
                 })
                 .collect(),
             params: ParamTimeline::new(&graph),
@@ -240,40 +243,42 @@ impl Processor {
                 self.inputs.len()
             )));
         }
-        let mut images = Vec::with_capacity(jpegs.len());
+        // Decode every input to quantized coefficients; a frame that fails
+        // to decode is stood in for by the input's previous one.
         for (state, jpeg) in self.inputs.iter_mut().zip(jpegs) {
-            let decoded = tessera_jpeg::decode_coefficients(jpeg, &self.limits)
-                .map_err(tessera_sc::ScError::from)
-                .and_then(|c| ScImage::from_jpeg(&c));
-            let image = match decoded {
-                Ok(image) => {
+            match tessera_jpeg::decode_coefficients(jpeg, &self.limits) {
+                Ok(coefficients) => {
+                    state.coefficients = Some(Arc::new(coefficients));
                     self.stats.decoded += 1;
-                    let image = Arc::new(image);
-                    state.last = Some(image.clone());
-                    image
                 }
                 Err(e) => {
                     self.stats.decode_errors += 1;
-                    match &state.last {
-                        Some(last) => last.clone(),
-                        None => return Err(FxError::Input(format!("first frame: {e}"))),
+                    if state.coefficients.is_none() {
+                        return Err(FxError::Input(format!("first frame: {e}")));
                     }
                 }
-            };
-            images.push(image);
+            }
         }
-        let geometries: Vec<FrameGeometry> = images.iter().map(|i| i.geometry).collect();
+        let coefficients: Vec<Arc<CoefficientImage>> = self
+            .inputs
+            .iter()
+            .map(|s| s.coefficients.clone().expect("set above"))
+            .collect();
+        let geometries = coefficients
+            .iter()
+            .map(|c| {
+                let format = c.chroma_format().ok_or_else(|| {
+                    FxError::Input("input sampling without a planar chroma format".into())
+                })?;
+                Ok(FrameGeometry::for_format(c.width, c.height, format)?)
+            })
+            .collect::<Result<Vec<FrameGeometry>, FxError>>()?;
         let renderer = match &mut self.renderer {
             Some((g, r)) if *g == geometries => r,
             slot => {
                 let r = Renderer::new(self.graph.clone(), &geometries)?;
                 &mut slot.insert((geometries, r)).1
             }
-        };
-        let geometry = renderer.output_geometry();
-        let out = match &mut self.out {
-            Some(out) if out.geometry == geometry => out,
-            slot => slot.insert(ScImage::zeroed(geometry)),
         };
         self.params.prune(frame);
         let params = self.params.at(frame);
@@ -282,10 +287,42 @@ impl Processor {
             t: self.clock.seconds(frame),
             params: &params,
         };
+        let timestamp = self.clock.timestamp(frame);
+        // A whole frame on coefficients only: decode, mix and encode in
+        // one pass, block by block.
+        if let Some(f) = &mut self.finisher
+            && renderer.output_is_dct()
+        {
+            let refs: Vec<&CoefficientImage> = coefficients.iter().map(|c| c.as_ref()).collect();
+            if let Some(jpeg) = renderer.dct_jpeg(&env, &refs, &f.luma, &f.chroma)? {
+                let packets = f
+                    .payloader
+                    .packetize(&jpeg, timestamp)
+                    .map_err(|e| FxError::Input(format!("framing frame {frame}: {e}")))?;
+                return Ok(self.count(packets));
+            }
+        }
+        let mut images = Vec::with_capacity(jpegs.len());
+        for (state, c) in self.inputs.iter_mut().zip(&coefficients) {
+            // The input's buffer is reused: it is shared only while a frame
+            // renders.
+            let slot = state.sc.get_or_insert_with(|| {
+                Arc::new(ScImage {
+                    geometry: coefficients_geometry(),
+                    blocks: Vec::new(),
+                })
+            });
+            Arc::make_mut(slot).set_from_jpeg(c)?;
+            images.push(slot.clone());
+        }
+        let geometry = renderer.output_geometry();
+        let out = match &mut self.out {
+            Some(out) if out.geometry == geometry => out,
+            slot => slot.insert(ScImage::zeroed(geometry)),
+        };
         let refs: Vec<&ScImage> = images.iter().map(|i| i.as_ref()).collect();
         let region = self.sub.region();
         renderer.render(&env, &refs, region, out)?;
-        let timestamp = self.clock.timestamp(frame);
         let packets = match &mut self.finisher {
             Some(f) => {
                 let jpeg = out.to_jpeg_bytes(&f.luma, &f.chroma)?;
@@ -295,9 +332,19 @@ impl Processor {
             }
             None => self.packetizer.packetize(out, region, timestamp)?,
         };
+        Ok(self.count(packets))
+    }
+
+    /// Counts a rendered frame's packets.
+    fn count(&mut self, packets: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
         self.stats.frames += 1;
         self.stats.sc_packets += packets.len() as u64;
         self.stats.sc_bytes += packets.iter().map(|p| p.len() as u64).sum::<u64>();
-        Ok(packets)
+        packets
     }
+}
+
+/// A placeholder geometry for an input buffer before its first frame.
+fn coefficients_geometry() -> FrameGeometry {
+    FrameGeometry::new(16, 16, 2, 2).expect("a valid geometry")
 }

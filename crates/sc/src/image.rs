@@ -48,6 +48,17 @@ impl ScImage {
     /// coefficient is an SC coefficient, section 5). The JPEG must be
     /// 3-component with one of the chroma formats SC carries.
     pub fn from_jpeg(image: &CoefficientImage) -> Result<ScImage, ScError> {
+        let mut out = ScImage {
+            geometry: FrameGeometry::new(1, 1, 1, 1)?,
+            blocks: Vec::new(),
+        };
+        out.set_from_jpeg(image)?;
+        Ok(out)
+    }
+
+    /// [`ScImage::from_jpeg`] into this image, reusing its blocks (a
+    /// stream of frames of one geometry then allocates nothing).
+    pub fn set_from_jpeg(&mut self, image: &CoefficientImage) -> Result<(), ScError> {
         if image.colour == tessera_jpeg::Colour::Rgb {
             return Err(ScError::Unsupported(
                 "an RGB-coded JPEG (SC carries Y, Cb and Cr)".into(),
@@ -57,32 +68,35 @@ impl ScImage {
             ScError::Unsupported("JPEG sampling factors without a planar chroma format".into())
         })?;
         let geometry = FrameGeometry::for_format(image.width, image.height, format)?;
-        let mut out = ScImage::zeroed(geometry);
+        // Every block is written below, so stale contents need no zeroing.
+        self.blocks
+            .resize(geometry.total_blocks() as usize, [0; 64]);
+        self.geometry = geometry;
         for plane in [PlaneKind::Y, PlaneKind::Cr, PlaneKind::Cb] {
             let ci = component_of(plane);
             let comp = &image.components[ci];
-            let quant = image.quant_table(ci)?.0;
+            let quant = image.quant_table(ci)?;
             let (w, h) = geometry.plane_blocks(plane);
+            let (w, h) = (w as usize, h as usize);
             // The JPEG grid can be larger (ffmpeg codes 4:4:4 as 1x2
             // factors); the SC grid is always inside it.
-            if comp.blocks_wide < w as usize || comp.blocks_high < h as usize {
+            if comp.blocks_wide < w || comp.blocks_high < h {
                 return Err(ScError::Unsupported(format!(
                     "JPEG component grid {}x{} smaller than SC's {w}x{h}",
                     comp.blocks_wide, comp.blocks_high
                 )));
             }
+            let q = dequantize_table(quant);
+            let base = geometry.plane_base(plane) as usize;
             for by in 0..h {
-                for bx in 0..w {
-                    let src = comp.block(bx as usize, by as usize);
-                    let dst = &mut out.blocks[geometry.address(plane, bx, by) as usize];
-                    for k in 0..64 {
-                        let v = i32::from(src[k]) * i32::from(quant[k]);
-                        dst[k] = v.clamp(i32::from(COEFF_MIN), i32::from(COEFF_MAX)) as i16;
-                    }
+                let src = &comp.blocks[by * comp.blocks_wide..][..w];
+                let dst = &mut self.blocks[base + by * w..][..w];
+                for (d, s) in dst.iter_mut().zip(src) {
+                    dequantize(s, &q, d);
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Forward DCT of a frame's pixels (edges padded by repetition).
@@ -220,6 +234,62 @@ impl ScImage {
     }
 }
 
+/// Encodes a frame of `geometry` whose unquantized SC blocks `block`
+/// computes as the encoder asks for them (`block(component, bx, by, out)`,
+/// JPEG component order Y, Cb, Cr), quantized exactly as
+/// [`ScImage::to_jpeg_bytes`] does: the two give identical bytes for the
+/// same blocks. No frame of coefficients is ever stored.
+pub fn jpeg_from_blocks<F>(
+    geometry: &FrameGeometry,
+    luma: &QuantTable,
+    chroma: &QuantTable,
+    block: F,
+) -> Result<Vec<u8>, ScError>
+where
+    F: FnMut(usize, usize, usize, &mut [i16; 64]),
+{
+    let g = geometry;
+    let layout = CoefficientImage::layout(
+        usize::from(g.true_width),
+        usize::from(g.true_height),
+        &component_specs(g),
+        [Some(*luma), Some(*chroma), None, None],
+        &Limits::unlimited(),
+    )?;
+    let mut source = Generated {
+        block,
+        tables: [QuantRecip::new(&luma.0), QuantRecip::new(&chroma.0)],
+        unquantized: [0; 64],
+        scratch: [0; 64],
+    };
+    let options = tessera_jpeg::EncodeOptions {
+        huffman: tessera_jpeg::HuffmanMode::Standard,
+        ..tessera_jpeg::EncodeOptions::default()
+    };
+    Ok(tessera_jpeg::encode_with_source(
+        &layout,
+        &mut source,
+        &options,
+    )?)
+}
+
+/// Quantizes generated blocks as the JPEG encoder asks for them.
+struct Generated<F> {
+    block: F,
+    tables: [QuantRecip; 2],
+    unquantized: [i16; 64],
+    scratch: [i16; 64],
+}
+
+impl<F: FnMut(usize, usize, usize, &mut [i16; 64])> tessera_jpeg::BlockSource for Generated<F> {
+    #[inline]
+    fn block(&mut self, comp: usize, bx: usize, by: usize) -> &[i16; 64] {
+        (self.block)(comp, bx, by, &mut self.unquantized);
+        self.tables[usize::from(comp > 0)].quantize(&self.unquantized, &mut self.scratch);
+        &self.scratch
+    }
+}
+
 /// Quantizes SC blocks as the JPEG encoder asks for them.
 struct Quantizing<'a> {
     blocks: &'a [[i16; 64]],
@@ -295,5 +365,26 @@ mod tests {
                 tessera_jpeg::encode_coefficients(&stored, &options).expect("encode")
             );
         }
+    }
+}
+
+/// A JPEG quantization table as [`dequantize`] takes it: steps above 2048
+/// take every non-zero coefficient past the clamp, as 2048 does, so `i16`
+/// steps give the same result.
+pub fn dequantize_table(table: &QuantTable) -> [i16; 64] {
+    std::array::from_fn(|k| table.0[k].min(2048) as i16)
+}
+
+/// One block: quantized JPEG coefficients times the table, clamped to
+/// SC's 12-bit range. Written as a saturation to `i16` (a pack) followed
+/// by an `i16` clamp, which SSE2 has instructions for, so it vectorizes
+/// eight lanes wide.
+/// This is [`ScImage::from_jpeg`]'s conversion, block by block.
+#[inline(always)]
+pub fn dequantize(src: &[i16; 64], q: &[i16; 64], dst: &mut [i16; 64]) {
+    for k in 0..64 {
+        let wide = (i32::from(src[k]) * i32::from(q[k]))
+            .clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        dst[k] = wide.clamp(COEFF_MIN, COEFF_MAX);
     }
 }

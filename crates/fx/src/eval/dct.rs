@@ -219,6 +219,75 @@ impl<'a> Prepared<'a> {
     }
 }
 
+/// A [`Combo`] computing one block at a time from input blocks handed in
+/// (the fused decode-mix-encode path), with exactly [`Prepared::run`]'s
+/// arithmetic.
+#[derive(Debug)]
+pub(crate) struct BlockKernel {
+    kernel: Kernel,
+    combo: Combo,
+    identity: bool,
+}
+
+impl BlockKernel {
+    pub(crate) fn new(combo: &Combo) -> BlockKernel {
+        BlockKernel {
+            kernel: combo.kernel(),
+            identity: combo.is_identity().is_some(),
+            combo: combo.clone(),
+        }
+    }
+
+    /// Input indices whose blocks [`BlockKernel::block`] takes, in order.
+    pub(crate) fn inputs(&self) -> impl Iterator<Item = usize> + '_ {
+        self.combo.terms.iter().map(|&(i, _)| i)
+    }
+
+    /// The block of plane `p` ([`PLANES`] order) from the blocks of
+    /// [`BlockKernel::inputs`] at the same address.
+    #[inline]
+    pub(crate) fn block(&self, p: usize, inputs: &[&[i16; 64]], out: &mut [i16; 64]) {
+        if self.identity {
+            *out = *inputs[0];
+            return;
+        }
+        match &self.kernel {
+            Kernel::Fixed { weights, dc } => match (inputs, &weights[..]) {
+                ([], []) => {
+                    *out = [0; 64];
+                    out[0] = finish(dc[p]);
+                }
+                ([a], [wa]) => fixed1(a, *wa, dc[p], out),
+                ([a, b], [wa, wb]) => fixed2(a, *wa, b, *wb, dc[p], out),
+                (inputs, weights) => {
+                    let mut acc = [0i32; 64];
+                    for (src, &w) in inputs.iter().zip(weights) {
+                        for (s, &c) in acc.iter_mut().zip(src.iter()) {
+                            *s += i32::from(c) * i32::from(w);
+                        }
+                    }
+                    acc[0] += dc[p];
+                    for (o, s) in out.iter_mut().zip(acc) {
+                        *o = finish(s);
+                    }
+                }
+            },
+            Kernel::Float => {
+                let mut acc = [0f64; 64];
+                acc[0] = self.combo.dc[p];
+                for (src, &(_, w)) in inputs.iter().zip(&self.combo.terms) {
+                    for (s, &c) in acc.iter_mut().zip(src.iter()) {
+                        *s += f64::from(c) * w;
+                    }
+                }
+                for (o, s) in out.iter_mut().zip(acc) {
+                    *o = s.round_ties_even().clamp(-2048.0, 2047.0) as i16;
+                }
+            }
+        }
+    }
+}
+
 /// Q14 sum to a clamped coefficient, rounding to nearest, ties to even.
 /// (Ties are common: a weight of 1/2 makes one for every odd coefficient,
 /// and rounding them all up would add a visible bias where the basis

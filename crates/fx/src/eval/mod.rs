@@ -416,6 +416,99 @@ impl Renderer {
             .map_err(|e| FxError::Mapping(format!("region {region:?}: {e:?}")))
     }
 
+    /// Whether the whole effect runs on DCT coefficients for these inputs
+    /// (then [`Renderer::dct_jpeg`] can finish frames in one pass).
+    pub fn output_is_dct(&self) -> bool {
+        self.analysis.output_is_dct(&self.graph)
+    }
+
+    /// The fused decode-mix-encode path of an effect whose output is in
+    /// the DCT domain: output frame `env` as a baseline JPEG (Annex K
+    /// Huffman tables, `luma`/`chroma` quantization), computed block by
+    /// block as the encoder asks, straight from the inputs' *quantized*
+    /// coefficients — no frame of coefficients is stored between decoding
+    /// and encoding. The bytes equal rendering the whole frame with
+    /// [`Renderer::render`] from [`ScImage::from_jpeg`] of the same inputs
+    /// and [`ScImage::to_jpeg_bytes`]. `Ok(None)` when the output is not
+    /// in the DCT domain.
+    pub fn dct_jpeg(
+        &mut self,
+        env: &Env<'_>,
+        inputs: &[&tessera_jpeg::CoefficientImage],
+        luma: &tessera_jpeg::QuantTable,
+        chroma: &tessera_jpeg::QuantTable,
+    ) -> Result<Option<Vec<u8>>, FxError> {
+        if !self.output_is_dct() {
+            return Ok(None);
+        }
+        if inputs.len() != self.inputs.len() {
+            return Err(FxError::Input(format!(
+                "{} input frames for a renderer made for {}",
+                inputs.len(),
+                self.inputs.len()
+            )));
+        }
+        let graph = &*self.graph;
+        let ops = resolve(graph, &self.inputs, env);
+        let combos = combos(graph, &self.analysis, &ops);
+        let Some(combo) = &combos[graph.output.index()] else {
+            return Ok(None);
+        };
+        let kernel = dct::BlockKernel::new(combo);
+        // Per term: its input's components and dequantization tables, in
+        // JPEG component order (Y, Cb, Cr).
+        let mut terms = Vec::new();
+        for i in kernel.inputs() {
+            let image = inputs[i];
+            let g = self.inputs[i];
+            let matches = image.colour == tessera_jpeg::Colour::YCbCr
+                && image.components.len() == 3
+                && image.chroma_format() == Some(g.chroma_format())
+                && image.width == usize::from(g.true_width)
+                && image.height == usize::from(g.true_height);
+            if !matches {
+                return Err(FxError::Input(format!(
+                    "input {i} is not the {}x{} {} picture the renderer was made for",
+                    g.true_width,
+                    g.true_height,
+                    g.chroma_format()
+                )));
+            }
+            let mut tables = [[0i16; 64]; 3];
+            for (c, t) in tables.iter_mut().enumerate() {
+                let q = image
+                    .quant_table(c)
+                    .map_err(|e| FxError::Input(format!("input {i}: {e}")))?;
+                *t = tessera_sc::dequantize_table(q);
+            }
+            terms.push((image, tables));
+        }
+        // SC plane index (Y, Cr, Cb) of each JPEG component.
+        const PLANE_OF: [usize; 3] = [0, 2, 1];
+        let mut blocks = vec![[0i16; 64]; terms.len()];
+        let zero = [0i16; 64];
+        let jpeg =
+            tessera_sc::jpeg_from_blocks(&self.output, luma, chroma, |comp, bx, by, out| {
+                for ((image, tables), block) in terms.iter().zip(blocks.iter_mut()) {
+                    let c = &image.components[comp];
+                    let src = if bx < c.blocks_wide && by < c.blocks_high {
+                        c.block(bx, by)
+                    } else {
+                        &zero
+                    };
+                    tessera_sc::dequantize(src, &tables[comp], block);
+                }
+                let p = PLANE_OF[comp];
+                match &blocks[..] {
+                    [] => kernel.block(p, &[], out),
+                    [a] => kernel.block(p, &[a], out),
+                    [a, b] => kernel.block(p, &[a, b], out),
+                    many => kernel.block(p, &many.iter().collect::<Vec<_>>(), out),
+                }
+            })?;
+        Ok(Some(jpeg))
+    }
+
     /// Computes the blocks of `region` of the output frame described by
     /// `env` into `out` (which has the output geometry); blocks outside
     /// `region` are left as they are.
