@@ -326,6 +326,27 @@ fn component_specs(g: &FrameGeometry) -> [ComponentSpec; 3] {
     ]
 }
 
+/// A JPEG quantization table as [`dequantize`] takes it: steps above 2048
+/// take every non-zero coefficient past the clamp, as 2048 does, so `i16`
+/// steps give the same result.
+pub fn dequantize_table(table: &QuantTable) -> [i16; 64] {
+    std::array::from_fn(|k| table.0[k].min(2048) as i16)
+}
+
+/// One block: quantized JPEG coefficients times the table, clamped to
+/// SC's 12-bit range. Written as a saturation to `i16` (a pack) followed
+/// by an `i16` clamp, which SSE2 has instructions for, so it vectorizes
+/// eight lanes wide.
+/// This is [`ScImage::from_jpeg`]'s conversion, block by block.
+#[inline(always)]
+pub fn dequantize(src: &[i16; 64], q: &[i16; 64], dst: &mut [i16; 64]) {
+    for k in 0..64 {
+        let wide = (i32::from(src[k]) * i32::from(q[k]))
+            .clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        dst[k] = wide.clamp(COEFF_MIN, COEFF_MAX);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,26 +386,5 @@ mod tests {
                 tessera_jpeg::encode_coefficients(&stored, &options).expect("encode")
             );
         }
-    }
-}
-
-/// A JPEG quantization table as [`dequantize`] takes it: steps above 2048
-/// take every non-zero coefficient past the clamp, as 2048 does, so `i16`
-/// steps give the same result.
-pub fn dequantize_table(table: &QuantTable) -> [i16; 64] {
-    std::array::from_fn(|k| table.0[k].min(2048) as i16)
-}
-
-/// One block: quantized JPEG coefficients times the table, clamped to
-/// SC's 12-bit range. Written as a saturation to `i16` (a pack) followed
-/// by an `i16` clamp, which SSE2 has instructions for, so it vectorizes
-/// eight lanes wide.
-/// This is [`ScImage::from_jpeg`]'s conversion, block by block.
-#[inline(always)]
-pub fn dequantize(src: &[i16; 64], q: &[i16; 64], dst: &mut [i16; 64]) {
-    for k in 0..64 {
-        let wide = (i32::from(src[k]) * i32::from(q[k]))
-            .clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
-        dst[k] = wide.clamp(COEFF_MIN, COEFF_MAX);
     }
 }
