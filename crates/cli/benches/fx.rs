@@ -40,7 +40,9 @@
 //! arrival to its JPEG coming back from the reconstructor; the feed polls
 //! for output every 0.5 ms while it waits. Each latency run is the first
 //! 50 frames of the clips, and the row is the run with the lowest median
-//! of `FX_BENCH_REPS`.
+//! of `FX_BENCH_REPS`, spatial and temporal runs alternating. With one
+//! processor both modes map alike, so their difference there shows the
+//! noise of the machine.
 //!
 //! `FX_BENCH_FRAMES` (75) sets the clip length, `FX_BENCH_QUICK=1` makes a
 //! short run (25 frames, one repetition, no single-thread ffmpeg, no
@@ -801,9 +803,18 @@ fn main() {
             .collect();
         for &n in &config.latency_processors {
             for paced in [true, false] {
-                for mode in [("spatial", Mode::Spatial), ("temporal", Mode::Temporal)] {
-                    let l = (0..config.reps)
-                        .map(|_| measure_latency(effect.name, &fx, &clips, n, mode, paced))
+                // Spatial and temporal runs alternate, like the throughput
+                // runs; each row is the repetition with the lowest median.
+                let modes = [("spatial", Mode::Spatial), ("temporal", Mode::Temporal)];
+                let mut runs: [Vec<Latency>; 2] = Default::default();
+                for _ in 0..config.reps {
+                    for (m, &mode) in modes.iter().enumerate() {
+                        runs[m].push(measure_latency(effect.name, &fx, &clips, n, mode, paced));
+                    }
+                }
+                for runs in runs {
+                    let l = runs
+                        .into_iter()
                         .min_by(|x, y| x.p50.total_cmp(&y.p50))
                         .expect("at least one run");
                     println!(
