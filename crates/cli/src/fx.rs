@@ -210,17 +210,7 @@ impl Sink {
                 if let Some(wait) = due.checked_sub(start.elapsed()) {
                     std::thread::sleep(wait);
                 }
-                for packet in &packets {
-                    let wait = p.delay(packet.len(), start.elapsed());
-                    if !wait.is_zero() {
-                        std::thread::sleep(wait);
-                    }
-                    p.sent(packet.len(), start.elapsed());
-                    socket
-                        .send(packet)
-                        .with_context(|| format!("sending to {url}"))?;
-                }
-                Ok(())
+                crate::rtp::send_paced(socket, p, &packets, start, url)
             }
         }
     }

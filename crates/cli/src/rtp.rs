@@ -525,6 +525,28 @@ pub fn send(input: &Path, url: &RtpUrl, options: &SendOptions) -> Result<String>
     ))
 }
 
+/// Sends `packets` on `socket` as fast as `pacer` allows, its clock
+/// counting from `start`.
+pub fn send_paced(
+    socket: &std::net::UdpSocket,
+    pacer: &mut Pacer,
+    packets: &[Vec<u8>],
+    start: Instant,
+    to: &RtpUrl,
+) -> Result<()> {
+    for packet in packets {
+        let wait = pacer.delay(packet.len(), start.elapsed());
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+        pacer.sent(packet.len(), start.elapsed());
+        socket
+            .send(packet)
+            .with_context(|| format!("sending to {to}"))?;
+    }
+    Ok(())
+}
+
 /// Receives from `input`, checks each frame by depacketizing and parsing
 /// it, and sends it on to `output` with a new SSRC and sequence (paced).
 pub fn relay(
@@ -569,17 +591,7 @@ pub fn relay(
         last_timestamp = Some(frame.timestamp);
         let bytes: usize = packets.iter().map(Vec::len).sum();
         let mut pacer = Pacer::new(bytes as f64 / (0.5 * interval), 16 * 1500);
-        let begin = Instant::now();
-        for p in &packets {
-            let wait = pacer.delay(p.len(), begin.elapsed());
-            if !wait.is_zero() {
-                std::thread::sleep(wait);
-            }
-            pacer.sent(p.len(), begin.elapsed());
-            sender
-                .send(p)
-                .with_context(|| format!("sending to {output}"))?;
-        }
+        send_paced(&sender, &mut pacer, &packets, Instant::now(), output)?;
         Ok(Some(packets.len() as u64))
     };
     let count =

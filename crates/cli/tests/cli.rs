@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tessera_core::{ChromaFormat, Frame};
-use tessera_testkit::{check_close, ffmpeg_lavfi, ffmpeg_raw, ffprobe, run_tool, temp_dir};
+use tessera_testkit::{
+    check_close, ffmpeg_lavfi, ffmpeg_raw, ffprobe, ffprobe_size_and_frames, run_tool, temp_dir,
+};
 
 fn tessera(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tessera"))
@@ -263,21 +265,6 @@ fn demo_runs_end_to_end() {
     assert_eq!(out.matches("processor ").count(), 4, "{out}");
     // ffmpeg reads what the demo wrote.
     let avi = dir.path().join("demo.avi");
-    let probe = run_tool(
-        &ffprobe(),
-        [
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_entries",
-            "stream=width,height,nb_read_frames",
-            "-of",
-            "csv=p=0",
-        ]
-        .map(std::ffi::OsStr::new)
-        .into_iter()
-        .chain([avi.as_os_str()]),
-    );
-    let probe = String::from_utf8_lossy(&probe.stdout);
-    assert_eq!(probe.trim(), "160,96,4", "{probe}");
+    let probe = ffprobe_size_and_frames(&avi);
+    assert_eq!(probe, "160,96,4");
 }

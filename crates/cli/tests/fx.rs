@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use tessera_testkit::{ffmpeg_lavfi, ffprobe, run_ffmpeg_warnings, run_tool, temp_dir};
+use tessera_testkit::{ffmpeg_lavfi, ffprobe_size_and_frames, run_ffmpeg_warnings, temp_dir};
 
 fn tessera(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tessera"))
@@ -58,22 +58,7 @@ fn input(name: &str, path: &Path) -> String {
 }
 
 fn frame_count(path: &Path) -> String {
-    let probe = run_tool(
-        &ffprobe(),
-        [
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_entries",
-            "stream=width,height,nb_read_frames",
-            "-of",
-            "csv=p=0",
-        ]
-        .map(std::ffi::OsStr::new)
-        .into_iter()
-        .chain([path.as_os_str()]),
-    );
-    String::from_utf8_lossy(&probe.stdout).trim().to_string()
+    ffprobe_size_and_frames(path)
 }
 
 #[test]

@@ -206,13 +206,6 @@ impl ScImage {
         chroma: &QuantTable,
     ) -> Result<Vec<u8>, ScError> {
         let g = &self.geometry;
-        let layout = CoefficientImage::layout(
-            usize::from(g.true_width),
-            usize::from(g.true_height),
-            &component_specs(g),
-            [Some(*luma), Some(*chroma), None, None],
-            &Limits::unlimited(),
-        )?;
         // JPEG component order: Y, Cb, Cr.
         let planes = [PlaneKind::Y, PlaneKind::Cb, PlaneKind::Cr];
         let mut source = Quantizing {
@@ -222,16 +215,30 @@ impl ScImage {
             widths: planes.map(|p| g.plane_blocks(p).0 as usize),
             scratch: [0; 64],
         };
-        let options = tessera_jpeg::EncodeOptions {
-            huffman: tessera_jpeg::HuffmanMode::Standard,
-            ..tessera_jpeg::EncodeOptions::default()
-        };
-        Ok(tessera_jpeg::encode_with_source(
-            &layout,
-            &mut source,
-            &options,
-        )?)
+        encode_quantized(g, luma, chroma, &mut source)
     }
+}
+
+/// The baseline JPEG (Annex K Huffman tables) of a frame of `g` whose
+/// quantized blocks `source` hands out.
+fn encode_quantized(
+    g: &FrameGeometry,
+    luma: &QuantTable,
+    chroma: &QuantTable,
+    source: &mut impl tessera_jpeg::BlockSource,
+) -> Result<Vec<u8>, ScError> {
+    let layout = CoefficientImage::layout(
+        usize::from(g.true_width),
+        usize::from(g.true_height),
+        &component_specs(g),
+        [Some(*luma), Some(*chroma), None, None],
+        &Limits::unlimited(),
+    )?;
+    let options = tessera_jpeg::EncodeOptions {
+        huffman: tessera_jpeg::HuffmanMode::Standard,
+        ..tessera_jpeg::EncodeOptions::default()
+    };
+    Ok(tessera_jpeg::encode_with_source(&layout, source, &options)?)
 }
 
 /// Encodes a frame of `geometry` whose unquantized SC blocks `block`
@@ -248,29 +255,13 @@ pub fn jpeg_from_blocks<F>(
 where
     F: FnMut(usize, usize, usize, &mut [i16; 64]),
 {
-    let g = geometry;
-    let layout = CoefficientImage::layout(
-        usize::from(g.true_width),
-        usize::from(g.true_height),
-        &component_specs(g),
-        [Some(*luma), Some(*chroma), None, None],
-        &Limits::unlimited(),
-    )?;
     let mut source = Generated {
         block,
         tables: [QuantRecip::new(&luma.0), QuantRecip::new(&chroma.0)],
         unquantized: [0; 64],
         scratch: [0; 64],
     };
-    let options = tessera_jpeg::EncodeOptions {
-        huffman: tessera_jpeg::HuffmanMode::Standard,
-        ..tessera_jpeg::EncodeOptions::default()
-    };
-    Ok(tessera_jpeg::encode_with_source(
-        &layout,
-        &mut source,
-        &options,
-    )?)
+    encode_quantized(geometry, luma, chroma, &mut source)
 }
 
 /// Quantizes generated blocks as the JPEG encoder asks for them.

@@ -88,6 +88,29 @@ pub fn free_udp_port() -> u16 {
         .port()
 }
 
+/// `WIDTH,HEIGHT,FRAMES` of the first video stream of `path`, as ffprobe
+/// counts them by decoding every frame.
+pub fn ffprobe_size_and_frames(path: &Path) -> String {
+    let probe = run_tool(
+        &ffprobe(),
+        [
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height,nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ]
+        .map(std::ffi::OsStr::new)
+        .into_iter()
+        .chain([path.as_os_str()]),
+    );
+    String::from_utf8_lossy(&probe.stdout).trim().to_string()
+}
+
 /// Runs a program, panicking with its stderr on failure.
 pub fn run_tool<I, S>(program: &Path, args: I) -> Output
 where
