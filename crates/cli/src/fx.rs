@@ -9,7 +9,7 @@
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -102,13 +102,14 @@ fn rtp_url(text: &str) -> Option<Result<RtpUrl>> {
 }
 
 /// Receives RTP/JPEG on `url` and sends whole frames to `tx` until the
-/// stop flag is raised.
+/// stop flag (Ctrl-C) or this run's `done` is raised.
 fn receive(
     mut socket: tessera_udp::Receiver,
     url: RtpUrl,
     input: usize,
     latency: Duration,
     tx: SyncSender<LiveFrame>,
+    done: Arc<AtomicBool>,
 ) -> Result<()> {
     let stop = crate::rtp::stop_flag();
     let mut jitter = JitterBuffer::new(JitterConfig {
@@ -119,7 +120,7 @@ fn receive(
     let start = Instant::now();
     let mut unwrapped = 0i64;
     let mut last: Option<u32> = None;
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.load(Ordering::SeqCst) && !done.load(Ordering::SeqCst) {
         let received = socket
             .recv(Duration::from_millis(20))
             .with_context(|| format!("receiving on {url}"))?;
@@ -271,6 +272,8 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
     }
     let graph = graph;
     let stop = crate::rtp::stop_flag();
+    // Ends this run's receivers; Ctrl-C (`stop`) ends everything.
+    let done = Arc::new(AtomicBool::new(false));
     let (live_tx, live_rx): (SyncSender<LiveFrame>, Receiver<LiveFrame>) = sync_channel(64);
     let mut sources = Vec::new();
     let mut receivers = Vec::new();
@@ -284,8 +287,9 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
             eprintln!("input `{}`: receiving on {url}", graph.inputs[i]);
             let tx = live_tx.clone();
             let latency = options.latency;
+            let done = done.clone();
             receivers.push(std::thread::spawn(move || {
-                receive(socket, url, i, latency, tx)
+                receive(socket, url, i, latency, tx, done)
             }));
             sources.push(Source::Rtp);
             if i == 0 {
@@ -463,7 +467,7 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    stop.store(true, Ordering::SeqCst);
+    done.store(true, Ordering::SeqCst);
     for r in receivers {
         match r.join() {
             Ok(result) => result?,
