@@ -409,9 +409,6 @@ fn tessera_run(
         latency: Duration::from_millis(100),
         duration: None,
     };
-    // `fx::run` raises the process-wide stop flag (Ctrl-C's) when it ends,
-    // to stop its receiver threads; lower it, or the next run stops at once.
-    tessera_cli::rtp::stop_flag().store(false, std::sync::atomic::Ordering::SeqCst);
     let cpu = process_cpu_seconds();
     let start = Instant::now();
     let summary = tessera_cli::fx::run(effect, &options)
