@@ -103,14 +103,16 @@ impl Reconstructor {
 
     pub fn stats(&self) -> ReconstructorStats {
         let mut stats = self.stats;
-        stats.dropped_packets = self
+        // Its own drops (finished frames that could not be rebuilt) plus
+        // the assemblers'.
+        stats.dropped_packets += self
             .groups
             .iter()
             .map(|a| {
                 let s = a.stats();
                 s.invalid_total() + s.late + s.duplicates + s.over_limits
             })
-            .sum();
+            .sum::<u64>();
         stats
     }
 
