@@ -33,33 +33,41 @@ fn scene(width: usize, height: usize, index: u32) -> Frame {
         0.3 * height as f64,
     );
     let radius = 0.08 * height as f64;
+    // What lies at luma position (x, y), and its height in the frame.
+    enum Part {
+        Sun,
+        Ground,
+        Sky,
+    }
+    let part = |x: usize, y: usize| {
+        let fy = y as f64 / height as f64;
+        let ground = 0.7 + 0.05 * ((x as f64 / width as f64) * 9.0 + t * 0.05).sin();
+        let (dx, dy) = (x as f64 - sun_x, y as f64 - sun_y);
+        let part = if dx * dx + dy * dy < radius * radius {
+            Part::Sun
+        } else if fy > ground {
+            Part::Ground
+        } else {
+            Part::Sky
+        };
+        (part, fy, ground)
+    };
     for y in 0..height {
         for x in 0..width {
-            let fy = y as f64 / height as f64;
-            let ground = 0.7 + 0.05 * ((x as f64 / width as f64) * 9.0 + t * 0.05).sin();
-            let (dx, dy) = (x as f64 - sun_x, y as f64 - sun_y);
-            let v = if dx * dx + dy * dy < radius * radius {
-                235.0
-            } else if fy > ground {
-                70.0 + 40.0 * (fy - ground)
-            } else {
-                120.0 + 90.0 * fy
+            let v = match part(x, y) {
+                (Part::Sun, ..) => 235.0,
+                (Part::Ground, fy, ground) => 70.0 + 40.0 * (fy - ground),
+                (Part::Sky, fy, _) => 120.0 + 90.0 * fy,
             };
             frame.planes[0].row_mut(y)[x] = v as u8;
         }
     }
     for cy in 0..frame.planes[1].height {
         for cx in 0..frame.planes[1].width {
-            let (x, y) = (2 * cx, 2 * cy);
-            let fy = y as f64 / height as f64;
-            let ground = 0.7 + 0.05 * ((x as f64 / width as f64) * 9.0 + t * 0.05).sin();
-            let (dx, dy) = (x as f64 - sun_x, y as f64 - sun_y);
-            let (cb, cr) = if dx * dx + dy * dy < radius * radius {
-                (110.0, 140.0)
-            } else if fy > ground {
-                (100.0, 110.0)
-            } else {
-                (170.0 - 40.0 * fy, 115.0)
+            let (cb, cr) = match part(2 * cx, 2 * cy) {
+                (Part::Sun, ..) => (110.0, 140.0),
+                (Part::Ground, ..) => (100.0, 110.0),
+                (Part::Sky, fy, _) => (170.0 - 40.0 * fy, 115.0),
             };
             frame.planes[1].row_mut(cy)[cx] = cb as u8;
             frame.planes[2].row_mut(cy)[cx] = cr as u8;
