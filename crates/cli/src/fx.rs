@@ -85,7 +85,6 @@ enum Source {
         input: Box<Input>,
         rate: Rational,
         read: u64,
-        quality: u8,
     },
     /// Frames arrive from a receiver thread through the shared channel.
     Rtp,
@@ -306,7 +305,6 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
                 input: Box::new(input),
                 rate: r,
                 read: 0,
-                quality: options.input_quality,
             });
         }
     }
@@ -414,13 +412,7 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
         let wanted = (0..sources.len())
             .find(|&i| aligner.wants(i) && matches!(sources[i], Source::File { .. }));
         if let Some(i) = wanted {
-            let Source::File {
-                input,
-                rate,
-                read,
-                quality,
-            } = &mut sources[i]
-            else {
+            let Source::File { input, rate, read } = &mut sources[i] else {
                 unreachable!("matched above")
             };
             match input.next_picture()? {
@@ -428,7 +420,7 @@ pub fn run(effect: &Path, options: &RunOptions) -> Result<String> {
                     let jpeg = match picture {
                         Picture::Jpeg(bytes) => bytes,
                         Picture::Raw(frame) => {
-                            tessera_jpeg::encode_frame(&frame, *quality, &encode)?
+                            tessera_jpeg::encode_frame(&frame, options.input_quality, &encode)?
                         }
                     };
                     let pts = *read as f64 * f64::from(rate.den) / f64::from(rate.num.max(1));
