@@ -10,6 +10,7 @@
 
 pub mod aligner;
 pub mod clock;
+mod collect;
 pub mod params;
 pub mod processor;
 pub mod reconstructor;

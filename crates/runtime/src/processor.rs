@@ -14,6 +14,7 @@ use tessera_rtp::jpeg::{JpegDepayloader, JpegPayloader, JpegPayloaderConfig};
 use tessera_sc::{FrameGeometry, Packetizer, PacketizerConfig, ScImage};
 
 use crate::clock::FrameClock;
+use crate::collect::FrameCollector;
 use crate::params::{ParamChange, ParamTimeline};
 
 /// Counters of a processor.
@@ -45,18 +46,10 @@ pub enum Emit {
     Jpeg { quality: u8 },
 }
 
-/// Packets of the frame an input is in the middle of.
-#[derive(Debug, Default)]
-struct Reassembly {
-    timestamp: Option<u32>,
-    packets: Vec<Vec<u8>>,
-    bytes: usize,
-}
-
 #[derive(Debug)]
 struct InputState {
     depay: JpegDepayloader,
-    current: Reassembly,
+    current: FrameCollector,
     /// The last frame decoded, standing in when a frame fails to decode.
     coefficients: Option<Arc<CoefficientImage>>,
     /// Its dequantized coefficients (a buffer reused frame after frame).
@@ -65,8 +58,6 @@ struct InputState {
 
 /// Frames waiting for all their inputs, at most.
 const MAX_PENDING_FRAMES: usize = 64;
-/// Bytes of one frame's packets, at most (as RTP/JPEG allows).
-const MAX_FRAME_BYTES: usize = tessera_rtp::jpeg::MAX_FRAME_BYTES;
 
 /// A processor. Feed it the session's input packets and control messages
 /// in the order they were published; it returns RTP/SC packets for each
@@ -134,7 +125,7 @@ impl Processor {
             inputs: (0..graph.inputs.len())
                 .map(|_| InputState {
                     depay: JpegDepayloader::new(),
-                    current: Reassembly::default(),
+                    current: FrameCollector::default(),
                     coefficients: None,
                     sc: None,
                 })
@@ -187,27 +178,9 @@ impl Processor {
             // Another group's frame: not even buffered.
             return;
         }
-        let current = &mut state.current;
-        if current.timestamp != Some(timestamp) {
-            // A frame left incomplete is lost.
-            self.stats.dropped_packets += current.packets.len() as u64;
-            *current = Reassembly {
-                timestamp: Some(timestamp),
-                ..Reassembly::default()
-            };
-        }
-        if current.bytes + packet.len() > MAX_FRAME_BYTES {
-            self.stats.dropped_packets += current.packets.len() as u64 + 1;
-            *current = Reassembly::default();
-            return;
-        }
-        current.bytes += packet.len();
-        current.packets.push(packet.to_vec());
-        if !marker {
-            return;
-        }
-        let packets = std::mem::take(&mut current.packets);
-        *current = Reassembly::default();
+        let (dropped, packets) = state.current.push(packet, timestamp, marker);
+        self.stats.dropped_packets += dropped;
+        let Some(packets) = packets else { return };
         match state.depay.depayload(&packets) {
             Ok(jpeg) => {
                 let n = self.graph.inputs.len();

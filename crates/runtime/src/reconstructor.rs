@@ -10,6 +10,7 @@ use tessera_rtp::jpeg::{JpegDepayloader, JpegPayloader, JpegPayloaderConfig};
 use tessera_sc::{Assembler, AssemblerConfig, ScError, ScImage};
 
 use crate::clock::FrameClock;
+use crate::collect::FrameCollector;
 
 /// Counters of a reconstructor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -46,18 +47,11 @@ enum Ready {
     Jpeg(Vec<u8>),
 }
 
-/// RTP/JPEG packets of the finished frame a group is in the middle of.
-#[derive(Debug, Default)]
-struct Finished {
-    timestamp: Option<u32>,
-    packets: Vec<Vec<u8>>,
-    bytes: usize,
-}
-
 #[derive(Debug)]
 pub struct Reconstructor {
     groups: Vec<Assembler>,
-    finished: Vec<Finished>,
+    /// Per group: RTP/JPEG packets of the finished frame in progress.
+    finished: Vec<FrameCollector>,
     depay: JpegDepayloader,
     /// Frames this reconstructor encodes take the same RTP/JPEG framing
     /// as processors' finished frames, so both give identical bytes.
@@ -77,7 +71,9 @@ impl Reconstructor {
     pub fn new(groups: usize, clock: FrameClock, quality: u8) -> Reconstructor {
         let (luma, chroma) = tessera_jpeg::quality::tables_for_quality(quality.clamp(1, 100));
         Reconstructor {
-            finished: (0..groups.max(1)).map(|_| Finished::default()).collect(),
+            finished: (0..groups.max(1))
+                .map(|_| FrameCollector::default())
+                .collect(),
             depay: JpegDepayloader::new(),
             framing: JpegPayloader::new(JpegPayloaderConfig::new(0))
                 .expect("the default RTP/JPEG settings are valid"),
@@ -150,25 +146,11 @@ impl Reconstructor {
             return Ok(Vec::new());
         };
         let (timestamp, marker) = (rtp.timestamp(), rtp.marker_bit());
-        if state.timestamp != Some(timestamp) {
-            self.stats.dropped_packets += state.packets.len() as u64;
-            *state = Finished {
-                timestamp: Some(timestamp),
-                ..Finished::default()
-            };
-        }
-        if state.bytes + packet.len() > tessera_rtp::jpeg::MAX_FRAME_BYTES {
-            self.stats.dropped_packets += state.packets.len() as u64 + 1;
-            *state = Finished::default();
+        let (dropped, packets) = state.push(packet, timestamp, marker);
+        self.stats.dropped_packets += dropped;
+        let Some(packets) = packets else {
             return Ok(Vec::new());
-        }
-        state.bytes += packet.len();
-        state.packets.push(packet.to_vec());
-        if !marker {
-            return Ok(Vec::new());
-        }
-        let packets = std::mem::take(&mut state.packets);
-        *state = Finished::default();
+        };
         let frame = self.clock.frame(timestamp, self.near);
         match (frame, self.depay.depayload(&packets)) {
             (Some(frame), Ok(jpeg)) if frame >= self.next => {
