@@ -4,5 +4,6 @@
 
 pub mod bits;
 pub mod error;
+pub mod es;
 
 pub use error::{Error, Result};
