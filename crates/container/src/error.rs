@@ -77,6 +77,17 @@ pub enum Error {
     #[error("malformed pcap capture: {0}")]
     Pcap(String),
 
+    /// An MP4 file breaks the ISO base media file format's rules (or ends
+    /// early); `offset` is where the offending box or field starts. (MP4 is
+    /// not a [`ContainerKind`]: only [`crate::mp4`] reads it so far.)
+    #[error("malformed MP4 input at byte {offset}: {reason}")]
+    MalformedMp4 { offset: u64, reason: String },
+
+    /// An MP4 file is valid but holds something [`crate::mp4`] does not
+    /// read (no MPEG-4 Visual track, several sample descriptions, ...).
+    #[error("unsupported MP4 feature: {0}")]
+    UnsupportedMp4(String),
+
     /// The underlying reader or writer failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -105,8 +116,15 @@ impl Error {
         }
     }
 
-    /// True for [`Error::Malformed`].
+    pub(crate) fn malformed_mp4(offset: u64, reason: impl Into<String>) -> Error {
+        Error::MalformedMp4 {
+            offset,
+            reason: reason.into(),
+        }
+    }
+
+    /// True for [`Error::Malformed`] and [`Error::MalformedMp4`].
     pub fn is_malformed(&self) -> bool {
-        matches!(self, Error::Malformed { .. })
+        matches!(self, Error::Malformed { .. } | Error::MalformedMp4 { .. })
     }
 }

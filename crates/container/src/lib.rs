@@ -1,20 +1,23 @@
 //! Container formats for tessera: YUV4MPEG2 raw video, raw motion JPEG
-//! streams and RIFF AVI files holding motion JPEG.
+//! streams, RIFF AVI files holding motion JPEG, and MP4 files holding
+//! MPEG-4 Part 2 video.
 //!
 //! This crate moves bytes and frames in and out of files; it never decodes
-//! JPEG. The readers hand out [`tessera_core::Frame`]s (Y4M) or whole JPEG
-//! images as bytes (MJPEG, AVI) for a codec crate to decode.
+//! JPEG or MPEG-4. The readers hand out [`tessera_core::Frame`]s (Y4M),
+//! whole JPEG images as bytes (MJPEG, AVI) or MPEG-4 access units (MP4) for
+//! a codec crate to decode.
 //!
 //! | module    | reads                      | writes                    |
 //! |-----------|----------------------------|---------------------------|
 //! | [`y4m`]   | [`y4m::Y4mReader`] frames  | [`y4m::Y4mWriter`]        |
 //! | [`mjpeg`] | [`mjpeg::MjpegReader`] JPEG images | [`mjpeg::MjpegWriter`] |
 //! | [`avi`]   | [`avi::AviReader`] JPEG images (incl. OpenDML) | [`avi::AviWriter`] (OpenDML past 1 GiB) |
+//! | [`mp4`]   | [`mp4::read_mp4_video`] MPEG-4 Visual samples | [`mp4::Mp4Writer`] (`mp4v` + `esds`, 64-bit past 4 GiB) |
 //!
 //! Every reader takes a [`tessera_core::Limits`] and checks header fields
 //! against it before sizing any buffer from them; no input makes a reader
 //! panic. [`ContainerKind`] picks a format from a file name or its first
-//! bytes.
+//! bytes (MP4 is not among its kinds yet).
 //!
 //! ```
 //! use tessera_container::y4m::{Y4mHeader, Y4mReader, Y4mWriter};
@@ -38,6 +41,7 @@ mod detect;
 mod error;
 mod io_util;
 pub mod mjpeg;
+pub mod mp4;
 pub mod pcap;
 pub mod y4m;
 
