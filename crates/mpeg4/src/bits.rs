@@ -21,14 +21,21 @@ impl BitWriter {
     }
 
     pub fn with_capacity(bytes: usize) -> BitWriter {
-        BitWriter { bytes: Vec::with_capacity(bytes), acc: 0, nbits: 0 }
+        BitWriter {
+            bytes: Vec::with_capacity(bytes),
+            acc: 0,
+            nbits: 0,
+        }
     }
 
     /// Appends the low `n` bits of `value` (n <= 32).
     #[inline]
     pub fn put(&mut self, n: u32, value: u32) {
         debug_assert!(n <= 32);
-        debug_assert!(n == 32 || value >> n == 0, "value {value:#x} wider than {n} bits");
+        debug_assert!(
+            n == 32 || value >> n == 0,
+            "value {value:#x} wider than {n} bits"
+        );
         if n == 0 {
             return;
         }
@@ -135,7 +142,7 @@ impl<'a> BitReader<'a> {
     }
 
     pub fn is_byte_aligned(&self) -> bool {
-        self.pos % 8 == 0
+        self.pos.is_multiple_of(8)
     }
 
     /// The next 32 bits without consuming them; bits past the end read as 0.
@@ -185,7 +192,11 @@ impl<'a> BitReader<'a> {
         if self.get_bit()? {
             Ok(())
         } else {
-            Err(Error::Syntax { bit, what: "marker bit", detail: what.to_string() })
+            Err(Error::Syntax {
+                bit,
+                what: "marker bit",
+                detail: what.to_string(),
+            })
         }
     }
 
@@ -220,8 +231,15 @@ mod tests {
     #[test]
     fn round_trip_mixed_widths() {
         let mut w = BitWriter::new();
-        let items: Vec<(u32, u32)> =
-            vec![(1, 1), (3, 5), (32, 0xdead_beef), (7, 0x55), (13, 0x1abc), (0, 0), (17, 0x1_0001)];
+        let items: Vec<(u32, u32)> = vec![
+            (1, 1),
+            (3, 5),
+            (32, 0xdead_beef),
+            (7, 0x55),
+            (13, 0x1abc),
+            (0, 0),
+            (17, 0x1_0001),
+        ];
         for &(n, v) in &items {
             w.put(n, v);
         }

@@ -3,7 +3,18 @@
 //! a decoder that reproduces the encoder's reconstruction bit-exactly.
 
 pub mod bits;
+pub mod decoder;
+pub mod encoder;
 pub mod error;
 pub mod es;
+pub mod header;
+pub mod mb;
+pub mod mc;
+pub mod picture;
+pub mod pred;
+pub mod quant;
+pub mod recon;
+pub mod tables;
+pub mod vlc;
 
 pub use error::{Error, Result};

@@ -1,0 +1,247 @@
+//! Motion estimation: a predictive search (EPZS-style candidates, then a
+//! small diamond) at full samples, half-sample refinement, and per-block
+//! refinement for four-vector macroblocks. Costs are SAD plus lambda times
+//! the bits of the vector difference.
+
+use crate::mc::{self, sad, sad16_limited};
+use crate::picture::Padded;
+use crate::vlc::mv_component_bits;
+
+/// What the search found for one macroblock (vectors in half samples).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MbMotion {
+    pub mv: [i32; 2],
+    /// SAD of the 16x16 prediction at `mv`.
+    pub sad: u32,
+    pub mv4: [[i32; 2]; 4],
+    pub sad4: [u32; 4],
+    /// Sum of |x - mean| of the source macroblock's luma (intra cost).
+    pub intra_sad: u32,
+}
+
+/// Parameters of a search.
+#[derive(Debug, Clone, Copy)]
+pub struct Search {
+    /// Largest vector component in full samples.
+    pub range: i32,
+    /// Cost of one bit of vector data in SAD units.
+    pub lambda: u32,
+    /// `f_code` used to price vector differences.
+    pub fcode: u8,
+    pub four_mv: bool,
+}
+
+/// Source and reference views for a search.
+pub struct Planes<'a> {
+    pub src: &'a Padded,
+    pub reference: &'a Padded,
+}
+
+impl Planes<'_> {
+    /// Full-sample 16x16 SAD of the source MB at (x, y) against the
+    /// reference displaced by (dx, dy) full samples.
+    #[inline]
+    fn sad16(&self, x: isize, y: isize, dx: i32, dy: i32, limit: u32) -> u32 {
+        let s = &self.src.data[self.src.index(x, y)..];
+        let r = &self.reference.data[self.reference.index(x + dx as isize, y + dy as isize)..];
+        sad16_limited(s, self.src.stride, r, self.reference.stride, limit)
+    }
+
+    /// SAD of a `w x w` block at a half-sample vector.
+    fn sad_half(&self, x: isize, y: isize, mv: [i32; 2], w: usize, rounding: bool) -> u32 {
+        let mut pred = [0u8; 256];
+        mc::predict(
+            self.reference,
+            x,
+            y,
+            mv[0],
+            mv[1],
+            w,
+            w,
+            rounding,
+            &mut pred,
+            w,
+        );
+        let s = &self.src.data[self.src.index(x, y)..];
+        sad(s, self.src.stride, &pred, w, w, w)
+    }
+}
+
+#[inline]
+fn mv_cost(mv: [i32; 2], pred: [i32; 2], s: &Search) -> u32 {
+    s.lambda
+        * (mv_component_bits(wrap(mv[0] - pred[0], s.fcode), s.fcode)
+            + mv_component_bits(wrap(mv[1] - pred[1], s.fcode), s.fcode))
+}
+
+#[inline]
+fn wrap(v: i32, fcode: u8) -> i32 {
+    crate::pred::wrap_mv(v, fcode)
+}
+
+/// Limits of full-sample displacement so a 16x16 (+1 for half samples)
+/// read at (x, y) stays inside the padded reference.
+fn window(p: &Padded, x: isize, y: isize, range: i32) -> (i32, i32, i32, i32) {
+    let b = p.border as isize;
+    let min_x = (-b - x).max(-(range as isize)) as i32;
+    let min_y = (-b - y).max(-(range as isize)) as i32;
+    let max_x = ((p.width as isize + b - 17) - x).min(range as isize) as i32;
+    let max_y = ((p.height as isize + b - 17) - y).min(range as isize) as i32;
+    (min_x, min_y, max_x, max_y)
+}
+
+/// Searches macroblock (mbx, mby). `pred` is the vector predictor (half
+/// samples) and `candidates` further starting vectors (neighbours, the
+/// co-located vector of the previous VOP).
+pub fn search_mb(
+    planes: &Planes<'_>,
+    mbx: usize,
+    mby: usize,
+    pred: [i32; 2],
+    candidates: &[[i32; 2]],
+    s: &Search,
+    rounding: bool,
+) -> MbMotion {
+    let (x, y) = ((mbx * 16) as isize, (mby * 16) as isize);
+    let (min_x, min_y, max_x, max_y) = window(planes.reference, x, y, s.range);
+    let clamp = |v: [i32; 2]| -> [i32; 2] { [v[0].clamp(min_x, max_x), v[1].clamp(min_y, max_y)] };
+    let cost_of = |v: [i32; 2], limit: u32| -> u32 {
+        let d = planes.sad16(x, y, v[0], v[1], limit);
+        d.saturating_add(mv_cost([v[0] * 2, v[1] * 2], pred, s))
+    };
+    let mut best = [0i32; 2];
+    let mut best_cost = cost_of(best, u32::MAX);
+    let start = [(pred[0] + 1) >> 1, (pred[1] + 1) >> 1];
+    for &c in std::iter::once(&start).chain(candidates) {
+        let v = clamp(c);
+        if v == best {
+            continue;
+        }
+        let cost = cost_of(v, best_cost);
+        if cost < best_cost {
+            best_cost = cost;
+            best = v;
+        }
+    }
+    // Small diamond until it stops improving.
+    for _ in 0..(2 * s.range.max(1)) {
+        let center = best;
+        for d in [[-1, 0], [1, 0], [0, -1], [0, 1]] {
+            let v = [center[0] + d[0], center[1] + d[1]];
+            if v[0] < min_x || v[0] > max_x || v[1] < min_y || v[1] > max_y {
+                continue;
+            }
+            let cost = cost_of(v, best_cost);
+            if cost < best_cost {
+                best_cost = cost;
+                best = v;
+            }
+        }
+        if best == center {
+            break;
+        }
+    }
+    // Half-sample refinement around the best full-sample vector.
+    let full = [best[0] * 2, best[1] * 2];
+    let mut mv = full;
+    let mut best_sad = planes.sad16(x, y, best[0], best[1], u32::MAX);
+    let mut best_total = best_sad + mv_cost(full, pred, s);
+    for d in [
+        [-1, -1],
+        [0, -1],
+        [1, -1],
+        [-1, 0],
+        [1, 0],
+        [-1, 1],
+        [0, 1],
+        [1, 1],
+    ] {
+        let v = [full[0] + d[0], full[1] + d[1]];
+        let sd = planes.sad_half(x, y, v, 16, rounding);
+        let total = sd + mv_cost(v, pred, s);
+        if total < best_total {
+            best_total = total;
+            best_sad = sd;
+            mv = v;
+        }
+    }
+    let mut out = MbMotion {
+        mv,
+        sad: best_sad,
+        mv4: [mv; 4],
+        sad4: [0; 4],
+        intra_sad: intra_sad(planes.src, x, y),
+    };
+    if s.four_mv {
+        for b in 0..4 {
+            let (bx, by) = (x + ((b & 1) * 8) as isize, y + ((b >> 1) * 8) as isize);
+            let (v, sd) = refine_block(planes, bx, by, mv, s, rounding);
+            out.mv4[b] = v;
+            out.sad4[b] = sd;
+        }
+    }
+    out
+}
+
+/// Refines an 8x8 block around `start` (half samples): full-sample small
+/// diamond then half-sample neighbours. Prices vectors against `start`.
+fn refine_block(
+    planes: &Planes<'_>,
+    x: isize,
+    y: isize,
+    start: [i32; 2],
+    s: &Search,
+    rounding: bool,
+) -> ([i32; 2], u32) {
+    let limit = |v: [i32; 2]| {
+        let ix = x + (v[0] >> 1) as isize;
+        let iy = y + (v[1] >> 1) as isize;
+        planes.reference.contains(ix, iy, 9, 9)
+            && v[0].abs() <= 2 * s.range + 1
+            && v[1].abs() <= 2 * s.range + 1
+    };
+    let cost = |v: [i32; 2]| planes.sad_half(x, y, v, 8, rounding) + mv_cost(v, start, s) / 2;
+    let mut best = start;
+    let mut best_cost = cost(start);
+    for step in [2, 1] {
+        loop {
+            let center = best;
+            for d in [[-step, 0], [step, 0], [0, -step], [0, step]] {
+                let v = [center[0] + d[0], center[1] + d[1]];
+                if !limit(v) {
+                    continue;
+                }
+                let c = cost(v);
+                if c < best_cost {
+                    best_cost = c;
+                    best = v;
+                }
+            }
+            if best == center {
+                break;
+            }
+        }
+    }
+    (best, planes.sad_half(x, y, best, 8, rounding))
+}
+
+/// Sum of absolute deviations from the mean of a 16x16 luma block.
+pub fn intra_sad(p: &Padded, x: isize, y: isize) -> u32 {
+    let base = p.index(x, y);
+    let mut sum = 0u32;
+    for j in 0..16 {
+        sum += p.data[base + j * p.stride..base + j * p.stride + 16]
+            .iter()
+            .map(|&v| u32::from(v))
+            .sum::<u32>();
+    }
+    let mean = ((sum + 128) >> 8) as u8;
+    let mut dev = 0u32;
+    for j in 0..16 {
+        dev += p.data[base + j * p.stride..base + j * p.stride + 16]
+            .iter()
+            .map(|&v| u32::from(v.abs_diff(mean)))
+            .sum::<u32>();
+    }
+    dev
+}

@@ -1,0 +1,797 @@
+//! The encoder: rectangular I- and P-VOPs with predictive motion search,
+//! half-sample and four-vector motion, intra DC/AC prediction, video packets
+//! (optionally data partitioned) and constant-quantiser or target-bitrate
+//! rate control.
+//!
+//! A VOP is cut into *segments*, contiguous macroblock ranges that start a
+//! video packet each, so they share no prediction and are coded in parallel
+//! (one thread each) into packet bodies; the VOP is then assembled in order,
+//! adding the stuffing and resync headers that depend on bit alignment.
+
+mod me;
+pub mod rc;
+
+use std::ops::Range;
+
+use tessera_core::{ChromaFormat, Frame, Rational};
+
+use crate::bits::BitWriter;
+use crate::error::{Error, Result};
+use crate::header::{self, QuantType, Shape, VbvParams, Vol, VopHeader, VopType};
+use crate::mb::{MbCode, MbType, PartitionedWriter, write_mb};
+use crate::picture::Picture;
+use crate::pred::{PredState, mv_range, wrap_mv};
+use crate::quant::{Rounding, dc_scaler, quantize_block, quantize_intra_dc, round_div};
+use crate::recon::{self, MbPixels, VopContext, block_layout, intra_scan, predict_mb};
+use crate::vlc;
+use me::{MbMotion, Planes, Search};
+pub use rc::RateControl;
+
+/// How VOPs are cut into video packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packets {
+    /// One packet per VOP (resync markers disabled) unless threads need more.
+    Off,
+    /// A new packet once the current one reaches this many bits.
+    Bits(u32),
+    /// Packets of this many macroblocks.
+    Macroblocks(u32),
+}
+
+/// Encoder settings.
+#[derive(Debug, Clone)]
+pub struct EncoderConfig {
+    pub width: usize,
+    pub height: usize,
+    pub frame_rate: Rational,
+    pub rate: RateControl,
+    /// Distance between I-VOPs (each starts a GOV); 0 = only the first.
+    pub gop: u32,
+    /// Motion search range in full samples.
+    pub search_range: u32,
+    pub packets: Packets,
+    pub data_partitioned: bool,
+    pub quant: QuantType,
+    pub four_mv: bool,
+    pub threads: usize,
+    /// Text of the user data after the VOL.
+    pub user_data: String,
+}
+
+impl EncoderConfig {
+    pub fn new(width: usize, height: usize, frame_rate: Rational) -> EncoderConfig {
+        EncoderConfig {
+            width,
+            height,
+            frame_rate,
+            rate: RateControl::Qp(5),
+            gop: 12 * 25,
+            search_range: 16,
+            packets: Packets::Off,
+            data_partitioned: false,
+            quant: QuantType::H263,
+            four_mv: true,
+            threads: 1,
+            user_data: format!("tessera {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// Simple Profile levels (Table N-1 of Annex N): (indication, max MBs per
+/// VOP, max MBs per second, max bit rate).
+const SIMPLE_LEVELS: [(u8, u32, u32, u64); 7] = [
+    (0x01, 99, 1485, 64_000),
+    (0x02, 396, 5940, 128_000),
+    (0x03, 396, 11880, 384_000),
+    (0x04, 1200, 36000, 4_000_000),
+    (0x05, 1620, 40500, 8_000_000),
+    (0x06, 3600, 108_000, 12_000_000),
+    (0x08, 99, 1485, 64_000),
+];
+
+/// The smallest Simple Profile level whose limits hold the stream; streams
+/// beyond level 6 are marked level 6 (no Simple level covers them).
+pub fn simple_profile_level(width: usize, height: usize, fps: f64, bit_rate: u64) -> u8 {
+    let mbs = (width.div_ceil(16) * height.div_ceil(16)) as u32;
+    let rate = f64::from(mbs) * fps;
+    SIMPLE_LEVELS[..6]
+        .iter()
+        .find(|&&(_, max_mbs, max_rate, max_bits)| {
+            mbs <= max_mbs && rate <= f64::from(max_rate) && bit_rate <= max_bits
+        })
+        .map_or(0x06, |l| l.0)
+}
+
+/// Statistics of one coded VOP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VopStats {
+    pub intra_mbs: u32,
+    pub inter_mbs: u32,
+    pub inter4v_mbs: u32,
+    pub skipped_mbs: u32,
+    pub packets: u32,
+    pub motion_bits: u64,
+}
+
+/// One coded VOP.
+#[derive(Debug, Clone)]
+pub struct EncodedVop {
+    /// The access unit: GOV header (before I-VOPs) and the VOP.
+    pub data: Vec<u8>,
+    pub kind: VopType,
+    pub qp: u8,
+    /// Presentation time in `vop_time_increment_resolution` ticks.
+    pub time: u64,
+    /// Byte offsets in `data` where video packets after the first start
+    /// (their stuffing begins just before): RTP payloaders cut there.
+    pub packet_offsets: Vec<usize>,
+    pub stats: VopStats,
+}
+
+/// The MPEG-4 Part 2 encoder.
+#[derive(Debug)]
+pub struct Encoder {
+    cfg: EncoderConfig,
+    vol: Vol,
+    profile_level: u8,
+    increment: u32,
+    src: Picture,
+    recon: Picture,
+    reference: Picture,
+    frames: u64,
+    /// Whole seconds of the modulo time base's synchronisation point.
+    sync_seconds: u64,
+    rounding: bool,
+    prev_mvs: Vec<[i32; 2]>,
+    rc: rc::RateController,
+    states: Vec<PredState>,
+}
+
+impl Encoder {
+    pub fn new(cfg: EncoderConfig) -> Result<Encoder> {
+        if cfg.width == 0 || cfg.height == 0 || cfg.width > 8191 || cfg.height > 8191 {
+            return Err(Error::Config(format!(
+                "size {}x{} (1..=8191 each)",
+                cfg.width, cfg.height
+            )));
+        }
+        if cfg.search_range == 0 || cfg.search_range > 1024 {
+            return Err(Error::Config(format!(
+                "search range {} (1..=1024)",
+                cfg.search_range
+            )));
+        }
+        let (num, den) = (cfg.frame_rate.num, cfg.frame_rate.den);
+        if num == 0 || den == 0 {
+            return Err(Error::Config(format!("frame rate {num}/{den}")));
+        }
+        // vop_time_increment_resolution = numerator (reduced to 16 bits).
+        let (mut res, mut inc) = (u64::from(num), u64::from(den));
+        let g = gcd(res, inc);
+        res /= g;
+        inc /= g;
+        while res > 65535 {
+            res = res.div_ceil(2);
+            inc = inc.div_ceil(2).max(1);
+        }
+        let fps = res as f64 / inc as f64;
+        let bit_rate = cfg.rate.bit_rate().unwrap_or(0);
+        let vbv = cfg.rate.bit_rate().map(|b| {
+            let buffer = rc::vbv_buffer_bits(b, fps);
+            VbvParams {
+                bit_rate_400: (b.div_ceil(400)).min((1 << 30) - 1) as u32,
+                buffer_size_16k: (buffer.div_ceil(16384)).min((1 << 18) - 1) as u32,
+                occupancy_64: ((buffer * 3 / 4) / 64).min((1 << 26) - 1) as u32,
+            }
+        });
+        let vol = Vol {
+            object_id: 0,
+            layer_id: 0,
+            object_type: 1,
+            vbv,
+            shape: Shape::Rectangular,
+            time_resolution: res as u16,
+            fixed_increment: Some(inc as u16),
+            width: cfg.width as u16,
+            height: cfg.height as u16,
+            quant: cfg.quant.clone(),
+            resync_marker_disable: cfg.packets == Packets::Off
+                && cfg.threads <= 1
+                && !cfg.data_partitioned,
+            data_partitioned: cfg.data_partitioned,
+            reversible_vlc: false,
+        };
+        let profile_level = simple_profile_level(cfg.width, cfg.height, fps, bit_rate);
+        let mbs = vol.mb_width() * vol.mb_height();
+        let rc = rc::RateController::new(&cfg.rate, fps, mbs);
+        Ok(Encoder {
+            src: Picture::new(cfg.width, cfg.height),
+            recon: Picture::new(cfg.width, cfg.height),
+            reference: Picture::new(cfg.width, cfg.height),
+            prev_mvs: vec![[0, 0]; mbs],
+            states: Vec::new(),
+            increment: inc as u32,
+            vol,
+            profile_level,
+            frames: 0,
+            sync_seconds: 0,
+            rounding: false,
+            rc,
+            cfg,
+        })
+    }
+
+    pub fn vol(&self) -> &Vol {
+        &self.vol
+    }
+
+    pub fn profile_level(&self) -> u8 {
+        self.profile_level
+    }
+
+    /// The configuration headers: visual object sequence, visual object,
+    /// video object layer and user data (MP4 decoder specific info, SDP
+    /// `config`, and the start of a `.m4v` file).
+    pub fn headers(&self) -> Vec<u8> {
+        let mut w = BitWriter::new();
+        header::write_sequence_start(&mut w, self.profile_level);
+        self.vol.write(&mut w);
+        header::write_user_data(&mut w, &self.cfg.user_data);
+        w.into_bytes()
+    }
+
+    /// The reconstruction of the last coded VOP (what decoders show).
+    pub fn reconstruction(&self) -> Frame {
+        self.reference.to_frame()
+    }
+
+    /// Frame rate as coded (ticks per second, ticks per frame).
+    pub fn time_base(&self) -> (u32, u32) {
+        (u32::from(self.vol.time_resolution), self.increment)
+    }
+
+    /// Encodes the next frame (4:2:0 of the configured size).
+    pub fn encode(&mut self, frame: &Frame) -> Result<EncodedVop> {
+        if frame.width != self.cfg.width || frame.height != self.cfg.height {
+            return Err(Error::FrameSize {
+                got_w: frame.width as u32,
+                got_h: frame.height as u32,
+                want_w: self.cfg.width as u32,
+                want_h: self.cfg.height as u32,
+            });
+        }
+        if frame.format == ChromaFormat::Yuv420 {
+            self.src.load(frame);
+        } else {
+            self.src.load(&frame.with_format(ChromaFormat::Yuv420));
+        }
+        let kind = if self.frames == 0
+            || (self.cfg.gop > 0 && self.frames.is_multiple_of(u64::from(self.cfg.gop)))
+        {
+            VopType::I
+        } else {
+            VopType::P
+        };
+        let qp = self.rc.qp(kind);
+        let time = self.frames * u64::from(self.increment);
+        let res = u64::from(self.vol.time_resolution);
+        let seconds = time / res;
+        let mut w = BitWriter::with_capacity(self.cfg.width * self.cfg.height / 4);
+        if kind == VopType::I {
+            header::write_gov(&mut w, seconds as u32, true);
+            self.sync_seconds = seconds;
+        }
+        if kind == VopType::P {
+            self.rounding = !self.rounding;
+        }
+        let vop_start = w.bit_len();
+        let (mut packets, fcode, stats) = self.code_vop(kind, qp)?;
+        let h = VopHeader {
+            kind,
+            modulo_time_base: (seconds - self.sync_seconds) as u32,
+            time_increment: (time % res) as u32,
+            coded: true,
+            rounding: kind == VopType::P && self.rounding,
+            shape: None,
+            quant: qp,
+            fcode,
+        };
+        self.sync_seconds = seconds;
+        h.write(&mut w, &self.vol);
+        let mb_count = self.vol.mb_width() * self.vol.mb_height();
+        let mut packet_offsets = Vec::new();
+        for (i, p) in packets.iter_mut().enumerate() {
+            if i > 0 {
+                packet_offsets
+                    .push(w.bit_len().div_ceil(8) as usize - usize::from(w.is_byte_aligned()));
+                header::write_packet_header(&mut w, kind, fcode, mb_count, p.first_mb, p.qp);
+            }
+            match &mut p.body {
+                Body::Plain(b) => w.append(b),
+                Body::Partitioned(b) => b.finish(&mut w, kind),
+            }
+        }
+        w.stuff_to_byte();
+        let bits = w.bit_len() - vop_start;
+        self.rc.update(kind, qp, bits);
+        std::mem::swap(&mut self.reference, &mut self.recon);
+        self.reference.extend_edges();
+        self.frames += 1;
+        Ok(EncodedVop {
+            data: w.into_bytes(),
+            kind,
+            qp,
+            time,
+            packet_offsets,
+            stats,
+        })
+    }
+
+    /// The segments (macroblock ranges coded independently) of a VOP.
+    fn segments(&self) -> Vec<Range<usize>> {
+        let (mbw, mbh) = (self.vol.mb_width(), self.vol.mb_height());
+        let total = mbw * mbh;
+        match self.cfg.packets {
+            Packets::Macroblocks(n) => {
+                let n = (n as usize).max(1);
+                (0..total)
+                    .step_by(n)
+                    .map(|s| s..(s + n).min(total))
+                    .collect()
+            }
+            _ => {
+                let parts = self.cfg.threads.clamp(1, mbh);
+                (0..parts)
+                    .map(|i| (i * mbh / parts) * mbw..((i + 1) * mbh / parts) * mbw)
+                    .collect()
+            }
+        }
+    }
+
+    fn code_vop(&mut self, kind: VopType, qp: u8) -> Result<(Vec<PacketOut>, u8, VopStats)> {
+        let (mbw, mbh) = (self.vol.mb_width(), self.vol.mb_height());
+        let segments = self.segments();
+        while self.states.len() < segments.len() {
+            self.states.push(PredState::new(mbw, mbh));
+        }
+        let threads = self.cfg.threads.max(1);
+        let lambda = u32::from(qp).max(1);
+        // Motion search over all macroblocks first so f_code fits the
+        // vectors found.
+        let mut motion = vec![MbMotion::default(); mbw * mbh];
+        let mut fcode = 1u8;
+        if kind == VopType::P {
+            let search_fcode = fcode_for(2 * self.cfg.search_range as i32 + 1);
+            let search = Search {
+                range: self.cfg.search_range as i32,
+                lambda,
+                fcode: search_fcode,
+                four_mv: self.cfg.four_mv,
+            };
+            let planes = Planes {
+                src: &self.src.planes[0],
+                reference: &self.reference.planes[0],
+            };
+            let prev = &self.prev_mvs;
+            let rounding = self.rounding;
+            let mut chunks: Vec<(&Range<usize>, &mut [MbMotion])> = Vec::new();
+            let mut rest: &mut [MbMotion] = &mut motion;
+            for seg in &segments {
+                let (head, tail) = rest.split_at_mut(seg.len());
+                chunks.push((seg, head));
+                rest = tail;
+            }
+            run_parallel(threads, chunks, |(seg, out)| {
+                for (k, mb) in seg.clone().enumerate() {
+                    let (mbx, mby) = (mb % mbw, mb / mbw);
+                    let local = |i: usize| -> Option<[i32; 2]> {
+                        (i >= seg.start && i < mb).then(|| out[i - seg.start].mv)
+                    };
+                    let left = if mbx > 0 { local(mb - 1) } else { None };
+                    let above = if mby > 0 { local(mb - mbw) } else { None };
+                    let above_right = if mby > 0 && mbx + 1 < mbw {
+                        local(mb - mbw + 1)
+                    } else {
+                        None
+                    };
+                    let pred = match (left, above, above_right) {
+                        (Some(a), Some(b), Some(c)) => {
+                            [median(a[0], b[0], c[0]), median(a[1], b[1], c[1])]
+                        }
+                        (Some(a), _, _) => a,
+                        (None, Some(b), _) => b,
+                        _ => [0, 0],
+                    };
+                    let mut cands: Vec<[i32; 2]> = Vec::with_capacity(5);
+                    for v in [left, above, above_right, Some(prev[mb])]
+                        .into_iter()
+                        .flatten()
+                    {
+                        cands.push([(v[0] + 1) >> 1, (v[1] + 1) >> 1]);
+                    }
+                    out[k] = me::search_mb(&planes, mbx, mby, pred, &cands, &search, rounding);
+                }
+            });
+            let mut hi = 0;
+            for m in &motion {
+                for v in std::iter::once(&m.mv).chain(m.mv4.iter()) {
+                    hi = hi.max(v[0].max(v[1])).max(-1 - v[0].min(v[1]));
+                }
+            }
+            fcode = fcode_for(hi + 1);
+        }
+        let quant = self.cfg.quant.clone();
+        let ctx = VopContext {
+            kind,
+            quant: &quant,
+            rounding: kind == VopType::P && self.rounding,
+            fcode,
+            reference: (kind == VopType::P).then_some(&self.reference),
+        };
+        let job = SegmentJob {
+            ctx,
+            src: &self.src,
+            motion: &motion,
+            qp,
+            lambda,
+            mbw,
+            packets: self.cfg.packets,
+            partitioned: self.cfg.data_partitioned,
+            rounding: Rounding::for_method(&quant),
+            four_mv: self.cfg.four_mv,
+        };
+        let mut outs: Vec<SegmentOut> =
+            (0..segments.len()).map(|_| SegmentOut::default()).collect();
+        let work: Vec<_> = segments
+            .iter()
+            .zip(self.states.iter_mut())
+            .zip(outs.iter_mut())
+            .collect();
+        let job_ref = &job;
+        run_parallel(threads, work, |((seg, state), out)| {
+            *out = job_ref.code(seg.clone(), state);
+        });
+        let mut packets = Vec::new();
+        let mut stats = VopStats::default();
+        for (seg, out) in segments.iter().zip(outs) {
+            if let Some(e) = out.error {
+                return Err(e);
+            }
+            for (mb, px) in seg.clone().zip(&out.pixels) {
+                recon::store_mb(&mut self.recon, mb % mbw, mb / mbw, px);
+            }
+            stats.intra_mbs += out.stats.intra_mbs;
+            stats.inter_mbs += out.stats.inter_mbs;
+            stats.inter4v_mbs += out.stats.inter4v_mbs;
+            stats.skipped_mbs += out.stats.skipped_mbs;
+            stats.motion_bits += out.stats.motion_bits;
+            packets.extend(out.packets);
+        }
+        stats.packets = packets.len() as u32;
+        for (dst, m) in self.prev_mvs.iter_mut().zip(&motion) {
+            *dst = if kind == VopType::P { m.mv } else { [0, 0] };
+        }
+        Ok((packets, fcode, stats))
+    }
+}
+
+/// Smallest `f_code` whose range holds vectors with components in
+/// [-hi, hi - 1] half samples.
+fn fcode_for(hi: i32) -> u8 {
+    (1u8..=7).find(|&f| mv_range(f).1 + 1 >= hi).unwrap_or(7)
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+#[inline]
+fn median(a: i32, b: i32, c: i32) -> i32 {
+    a.max(b).min(a.min(b).max(c))
+}
+
+/// Runs `f` on every item, on up to `threads` threads.
+fn run_parallel<T: Send, F: Fn(T) + Sync>(threads: usize, items: Vec<T>, f: F) {
+    if threads <= 1 || items.len() <= 1 {
+        items.into_iter().for_each(f);
+        return;
+    }
+    let queue = std::sync::Mutex::new(items.into_iter());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                    match next {
+                        Some(item) => f(item),
+                        None => break,
+                    }
+                }
+            });
+        }
+    });
+}
+
+enum Body {
+    Plain(BitWriter),
+    Partitioned(PartitionedWriter),
+}
+
+struct PacketOut {
+    first_mb: usize,
+    qp: u8,
+    body: Body,
+}
+
+#[derive(Default)]
+struct SegmentOut {
+    packets: Vec<PacketOut>,
+    pixels: Vec<MbPixels>,
+    stats: VopStats,
+    error: Option<Error>,
+}
+
+struct SegmentJob<'a> {
+    ctx: VopContext<'a>,
+    src: &'a Picture,
+    motion: &'a [MbMotion],
+    qp: u8,
+    lambda: u32,
+    mbw: usize,
+    packets: Packets,
+    partitioned: bool,
+    rounding: Rounding,
+    four_mv: bool,
+}
+
+impl SegmentJob<'_> {
+    fn code(&self, seg: Range<usize>, state: &mut PredState) -> SegmentOut {
+        let mut out = SegmentOut {
+            pixels: Vec::with_capacity(seg.len()),
+            ..SegmentOut::default()
+        };
+        let kind = self.ctx.kind;
+        let mut plain = BitWriter::new();
+        let mut part = PartitionedWriter::new();
+        let mut packet_start = seg.start;
+        for mb in seg.clone() {
+            let (mbx, mby) = (mb % self.mbw, mb / self.mbw);
+            let packet = packet_start as u32;
+            let code = match kind {
+                VopType::I => self.intra_code(state, mbx, mby, packet),
+                VopType::P => {
+                    self.p_code(state, mbx, mby, packet, &self.motion[mb], &mut out.stats)
+                }
+            };
+            if self.partitioned {
+                part.push(&code, kind, self.ctx.fcode);
+            } else {
+                write_mb(&mut plain, &code, kind, self.ctx.fcode);
+            }
+            let mut px = [0u8; 384];
+            if let Err(e) =
+                recon::reconstruct_mb(state, &self.ctx, mbx, mby, packet, self.qp, &code, &mut px)
+            {
+                out.error = Some(e);
+                return out;
+            }
+            out.pixels.push(px);
+            if code.not_coded {
+                out.stats.skipped_mbs += 1;
+            } else if code.mb_type.is_intra() {
+                out.stats.intra_mbs += 1;
+            } else if code.mb_type == MbType::Inter4V {
+                out.stats.inter4v_mbs += 1;
+            } else {
+                out.stats.inter_mbs += 1;
+            }
+            let bits = if self.partitioned {
+                part.bit_len()
+            } else {
+                plain.bit_len()
+            };
+            let full = match self.packets {
+                Packets::Bits(n) => bits >= u64::from(n),
+                _ => false,
+            };
+            if full || mb + 1 == seg.end {
+                let body = if self.partitioned {
+                    Body::Partitioned(std::mem::take(&mut part))
+                } else {
+                    Body::Plain(std::mem::take(&mut plain))
+                };
+                out.packets.push(PacketOut {
+                    first_mb: packet_start,
+                    qp: self.qp,
+                    body,
+                });
+                packet_start = mb + 1;
+            }
+        }
+        out
+    }
+
+    fn src_block(&self, mbx: usize, mby: usize, b: usize) -> (&[u8], usize) {
+        let (plane, x, y) = if b < 4 {
+            (0, mbx * 16 + (b & 1) * 8, mby * 16 + (b >> 1) * 8)
+        } else {
+            (b - 3, mbx * 8, mby * 8)
+        };
+        let p = &self.src.planes[plane];
+        (&p.data[p.index(x as isize, y as isize)..], p.stride)
+    }
+
+    // Blocks index several per-block arrays at once.
+    #[allow(clippy::needless_range_loop)]
+    fn intra_code(&self, state: &mut PredState, mbx: usize, mby: usize, packet: u32) -> MbCode {
+        let qp = self.qp;
+        state.begin_mb(mbx, mby, packet, true, qp);
+        let mut m = MbCode::new(MbType::Intra);
+        let mut qfs = [[0i16; 64]; 6];
+        let mut preds = Vec::with_capacity(6);
+        for b in 0..6 {
+            let (src, stride) = self.src_block(mbx, mby, b);
+            let mut coef = [0i16; 64];
+            tessera_dsp::fdct_8x8_u8(src, stride, &mut coef);
+            let scaler = dc_scaler(qp, b < 4);
+            let dc_level = quantize_intra_dc(i32::from(coef[0]) + 1024, scaler);
+            quantize_block(&mut coef, qp, true, self.ctx.quant, self.rounding);
+            coef[0] = dc_level as i16;
+            let pred = state.intra_pred(mbx, mby, b, packet, qp);
+            m.dc_diff[b] = dc_level - round_div(pred.dc, scaler);
+            state.store_intra(mbx, mby, b, dc_level * scaler, &coef);
+            qfs[b] = coef;
+            preds.push(pred);
+        }
+        // AC prediction: take it when it saves bits and every predicted
+        // level stays codable.
+        let mut with = [[0i16; 64]; 6];
+        let mut cost_with = 0u32;
+        let mut cost_without = 0u32;
+        let mut codable = true;
+        for b in 0..6 {
+            let mut resid = qfs[b];
+            for (k, &p) in preds[b].ac.iter().enumerate() {
+                let pos = match preds[b].direction {
+                    crate::pred::Direction::Vertical => 1 + k,
+                    crate::pred::Direction::Horizontal => 8 * (1 + k),
+                };
+                let r = i32::from(resid[pos]) - i32::from(p);
+                codable &= (-2047..=2047).contains(&r);
+                resid[pos] = r.clamp(-2047, 2047) as i16;
+            }
+            let scan_with = intra_scan(true, preds[b].direction);
+            let zig = intra_scan(false, preds[b].direction);
+            for i in 0..64 {
+                with[b][i] = resid[usize::from(scan_with[i])];
+            }
+            cost_with += block_bits(&with[b], true);
+            let mut plain = [0i16; 64];
+            for i in 0..64 {
+                plain[i] = qfs[b][usize::from(zig[i])];
+            }
+            cost_without += block_bits(&plain, true);
+            m.levels[b] = plain;
+        }
+        if codable && cost_with < cost_without {
+            m.ac_pred = true;
+            m.levels = with;
+        }
+        for b in 0..6 {
+            m.levels[b][0] = 0;
+            if m.levels[b][1..].iter().any(|&l| l != 0) {
+                m.cbp |= 0x20 >> b;
+            }
+        }
+        m
+    }
+
+    #[allow(clippy::needless_range_loop)]
+    fn p_code(
+        &self,
+        state: &mut PredState,
+        mbx: usize,
+        mby: usize,
+        packet: u32,
+        motion: &MbMotion,
+        stats: &mut VopStats,
+    ) -> MbCode {
+        let fcode = self.ctx.fcode;
+        let lambda = self.lambda;
+        state.begin_mb(mbx, mby, packet, false, self.qp);
+        let pred = state.mv_pred(mbx, mby, 0, packet);
+        let bits1 = vlc::mv_component_bits(wrap_mv(motion.mv[0] - pred[0], fcode), fcode)
+            + vlc::mv_component_bits(wrap_mv(motion.mv[1] - pred[1], fcode), fcode);
+        let cost1 = motion.sad + lambda * bits1;
+        let mut cost4 = u32::MAX;
+        if self.four_mv {
+            // Price the four vectors with their real predictors.
+            let mut bits = 0;
+            for b in 0..4 {
+                let p = state.mv_pred(mbx, mby, b, packet);
+                let v = motion.mv4[b];
+                bits += vlc::mv_component_bits(wrap_mv(v[0] - p[0], fcode), fcode)
+                    + vlc::mv_component_bits(wrap_mv(v[1] - p[1], fcode), fcode);
+                state.set_mv(mbx, mby, b, v);
+            }
+            cost4 = motion.sad4.iter().sum::<u32>() + lambda * (bits + 6);
+            state.set_mv_all(mbx, mby, [0, 0]);
+        }
+        let inter_cost = cost1.min(cost4);
+        if motion.intra_sad + 500 < inter_cost {
+            return self.intra_code(state, mbx, mby, packet);
+        }
+        let four = cost4 < cost1;
+        let mut m = MbCode::new(if four { MbType::Inter4V } else { MbType::Inter });
+        let mvs = if four { motion.mv4 } else { [motion.mv; 4] };
+        if four {
+            for b in 0..4 {
+                let p = state.mv_pred(mbx, mby, b, packet);
+                m.mvd[b] = [
+                    wrap_mv(mvs[b][0] - p[0], fcode),
+                    wrap_mv(mvs[b][1] - p[1], fcode),
+                ];
+                state.set_mv(mbx, mby, b, mvs[b]);
+            }
+        } else {
+            m.mvd[0] = [
+                wrap_mv(mvs[0][0] - pred[0], fcode),
+                wrap_mv(mvs[0][1] - pred[1], fcode),
+            ];
+        }
+        let reference = self.ctx.reference.expect("P-VOP has a reference");
+        let mut px = [0u8; 384];
+        predict_mb(reference, mbx, mby, &mvs, four, self.ctx.rounding, &mut px);
+        for b in 0..6 {
+            let (src, stride) = self.src_block(mbx, mby, b);
+            let (off, pstride) = block_layout(b);
+            let mut resid = [0i16; 64];
+            for r in 0..8 {
+                for c in 0..8 {
+                    resid[r * 8 + c] =
+                        i16::from(src[r * stride + c]) - i16::from(px[off + r * pstride + c]);
+                }
+            }
+            let mut coef = [0i16; 64];
+            tessera_dsp::fdct_8x8(&resid, &mut coef);
+            if quantize_block(&mut coef, self.qp, false, self.ctx.quant, self.rounding) {
+                m.cbp |= 0x20 >> b;
+                for (i, &pos) in crate::tables::ZIGZAG.iter().enumerate() {
+                    m.levels[b][i] = coef[usize::from(pos)];
+                }
+            }
+        }
+        if !four && mvs[0] == [0, 0] && m.cbp == 0 {
+            state.set_mv_all(mbx, mby, [0, 0]);
+            return MbCode::skipped();
+        }
+        let n = m.mb_type.vectors();
+        stats.motion_bits += m.mvd[..n]
+            .iter()
+            .map(|d| {
+                u64::from(vlc::mv_component_bits(d[0], fcode) + vlc::mv_component_bits(d[1], fcode))
+            })
+            .sum::<u64>();
+        m
+    }
+}
+
+/// Exact bits of a block's coefficient events (scan order, from index 1
+/// for intra blocks).
+fn block_bits(levels: &[i16; 64], intra: bool) -> u32 {
+    let start = usize::from(intra);
+    let Some(last) = (start..64).rev().find(|&i| levels[i] != 0) else {
+        return 0;
+    };
+    let mut bits = 0;
+    let mut run = 0u8;
+    for (i, &l) in levels.iter().enumerate().take(last + 1).skip(start) {
+        if l == 0 {
+            run += 1;
+        } else {
+            bits += vlc::tcoef_bits(intra, i == last, run, i32::from(l));
+            run = 0;
+        }
+    }
+    bits
+}

@@ -1,0 +1,504 @@
+//! Macroblock layer syntax (6.2.6, 6.2.7): what one macroblock carries, and
+//! writing/reading it in the plain order or data partitioned (6.2.6.x,
+//! `data_partitioned`), the two layouts sharing one description.
+
+use crate::bits::{BitReader, BitWriter};
+use crate::error::{Error, Result};
+use crate::header::VopType;
+use crate::vlc;
+
+/// `mb_type` (Tables B-6, B-7 numbering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MbType {
+    Inter,
+    InterQ,
+    Inter4V,
+    Intra,
+    IntraQ,
+}
+
+impl MbType {
+    pub fn code(self) -> u8 {
+        match self {
+            MbType::Inter => 0,
+            MbType::InterQ => 1,
+            MbType::Inter4V => 2,
+            MbType::Intra => 3,
+            MbType::IntraQ => 4,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<MbType> {
+        Some(match code {
+            0 => MbType::Inter,
+            1 => MbType::InterQ,
+            2 => MbType::Inter4V,
+            3 => MbType::Intra,
+            4 => MbType::IntraQ,
+            _ => return None,
+        })
+    }
+
+    pub fn is_intra(self) -> bool {
+        matches!(self, MbType::Intra | MbType::IntraQ)
+    }
+
+    pub fn has_dquant(self) -> bool {
+        matches!(self, MbType::InterQ | MbType::IntraQ)
+    }
+
+    /// Number of coded motion vectors.
+    pub fn vectors(self) -> usize {
+        match self {
+            MbType::Inter | MbType::InterQ => 1,
+            MbType::Inter4V => 4,
+            _ => 0,
+        }
+    }
+}
+
+/// Everything one macroblock carries in the bitstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MbCode {
+    /// P-VOPs: `not_coded` (the macroblock copies the reference at vector 0).
+    pub not_coded: bool,
+    pub mb_type: MbType,
+    pub ac_pred: bool,
+    /// Coded block pattern: bit 5 is block 0 (top-left luma) ... bit 0 is
+    /// block 5 (Cr).
+    pub cbp: u8,
+    /// `dquant` in -2..=2 (only for the `*Q` types).
+    pub dquant: i8,
+    /// Range-wrapped vector differences in half samples, one per vector.
+    pub mvd: [[i32; 2]; 4],
+    /// Intra DC differentials (`dct_dc_differential`).
+    pub dc_diff: [i32; 6],
+    /// Levels in coding (scan) order; for intra blocks index 0 is unused
+    /// because the DC travels separately.
+    pub levels: [[i16; 64]; 6],
+}
+
+impl MbCode {
+    pub fn new(mb_type: MbType) -> MbCode {
+        MbCode {
+            not_coded: false,
+            mb_type,
+            ac_pred: false,
+            cbp: 0,
+            dquant: 0,
+            mvd: [[0; 2]; 4],
+            dc_diff: [0; 6],
+            levels: [[0; 64]; 6],
+        }
+    }
+
+    pub fn skipped() -> MbCode {
+        MbCode {
+            not_coded: true,
+            ..MbCode::new(MbType::Inter)
+        }
+    }
+
+    fn cbpc(&self) -> u8 {
+        self.cbp & 3
+    }
+
+    fn cbpy(&self) -> u8 {
+        self.cbp >> 2
+    }
+
+    pub fn block_coded(&self, b: usize) -> bool {
+        self.cbp & (0x20 >> b) != 0
+    }
+}
+
+fn dquant_code(d: i8) -> u32 {
+    match d {
+        -1 => 0,
+        -2 => 1,
+        1 => 2,
+        _ => 3,
+    }
+}
+
+fn dquant_value(code: u32) -> i8 {
+    [-1, -2, 1, 2][code as usize & 3]
+}
+
+/// `dc_marker` (6.3.6): separates the DC partition of an I-VOP packet.
+pub const DC_MARKER: (u32, u32) = (19, 0b110_1011_0000_0000_0001);
+/// `motion_marker` (6.3.6): separates the motion partition of a P-VOP packet.
+pub const MOTION_MARKER: (u32, u32) = (17, 0b1_1111_0000_0000_0001);
+
+fn write_header_part(w: &mut BitWriter, m: &MbCode, kind: VopType) {
+    match kind {
+        VopType::I => vlc::put_mcbpc_i(w, m.mb_type.code(), m.cbpc()),
+        VopType::P => {
+            w.put_bit(m.not_coded);
+            if m.not_coded {
+                return;
+            }
+            vlc::put_mcbpc_p(w, m.mb_type.code(), m.cbpc());
+        }
+    }
+}
+
+fn write_mvs(w: &mut BitWriter, m: &MbCode, fcode: u8) {
+    for v in &m.mvd[..m.mb_type.vectors()] {
+        vlc::put_mv_component(w, v[0], fcode);
+        vlc::put_mv_component(w, v[1], fcode);
+    }
+}
+
+fn write_dcs(w: &mut BitWriter, m: &MbCode) {
+    for (b, &d) in m.dc_diff.iter().enumerate() {
+        vlc::put_intra_dc(w, d, b < 4);
+    }
+}
+
+/// Writes the coefficient events of every coded block; with `with_dc` each
+/// intra block's DC differential goes first (the plain order, 6.2.8).
+fn write_blocks(w: &mut BitWriter, m: &MbCode, with_dc: bool) {
+    let intra = m.mb_type.is_intra();
+    let start = usize::from(intra);
+    for (b, levels) in m.levels.iter().enumerate() {
+        if with_dc && intra {
+            vlc::put_intra_dc(w, m.dc_diff[b], b < 4);
+        }
+        if !m.block_coded(b) {
+            continue;
+        }
+        let Some(last) = (start..64).rev().find(|&i| levels[i] != 0) else {
+            continue;
+        };
+        let mut run = 0u8;
+        for (i, &l) in levels.iter().enumerate().take(last + 1).skip(start) {
+            if l == 0 {
+                run += 1;
+            } else {
+                vlc::put_tcoef(w, intra, i == last, run, i32::from(l));
+                run = 0;
+            }
+        }
+    }
+}
+
+/// Writes a macroblock in the plain (not partitioned) order.
+pub fn write_mb(w: &mut BitWriter, m: &MbCode, kind: VopType, fcode: u8) {
+    write_header_part(w, m, kind);
+    if m.not_coded {
+        return;
+    }
+    let intra = m.mb_type.is_intra();
+    if intra {
+        w.put_bit(m.ac_pred);
+    }
+    vlc::put_cbpy(w, m.cbpy(), intra);
+    if m.mb_type.has_dquant() {
+        w.put(2, dquant_code(m.dquant));
+    }
+    write_mvs(w, m, fcode);
+    write_blocks(w, m, true);
+}
+
+/// Collects a data-partitioned video packet's three parts as macroblocks
+/// arrive, so the encoder can watch the packet's size.
+#[derive(Debug, Default)]
+pub struct PartitionedWriter {
+    first: BitWriter,
+    second: BitWriter,
+    texture: BitWriter,
+}
+
+impl PartitionedWriter {
+    pub fn new() -> PartitionedWriter {
+        PartitionedWriter::default()
+    }
+
+    pub fn push(&mut self, m: &MbCode, kind: VopType, fcode: u8) {
+        write_header_part(&mut self.first, m, kind);
+        if m.not_coded {
+            return;
+        }
+        let intra = m.mb_type.is_intra();
+        match kind {
+            VopType::I => {
+                if m.mb_type.has_dquant() {
+                    self.first.put(2, dquant_code(m.dquant));
+                }
+                write_dcs(&mut self.first, m);
+                self.second.put_bit(m.ac_pred);
+                vlc::put_cbpy(&mut self.second, m.cbpy(), true);
+            }
+            VopType::P => {
+                write_mvs(&mut self.first, m, fcode);
+                if intra {
+                    self.second.put_bit(m.ac_pred);
+                }
+                vlc::put_cbpy(&mut self.second, m.cbpy(), intra);
+                if m.mb_type.has_dquant() {
+                    self.second.put(2, dquant_code(m.dquant));
+                }
+                if intra {
+                    write_dcs(&mut self.second, m);
+                }
+            }
+        }
+        write_blocks(&mut self.texture, m, false);
+    }
+
+    /// Bits the packet would take with its marker.
+    pub fn bit_len(&self) -> u64 {
+        self.first.bit_len() + 19 + self.second.bit_len() + self.texture.bit_len()
+    }
+
+    /// Appends the packet (first part, marker, second part, texture).
+    pub fn finish(&mut self, w: &mut BitWriter, kind: VopType) {
+        w.append(&self.first);
+        let (n, v) = if kind == VopType::I {
+            DC_MARKER
+        } else {
+            MOTION_MARKER
+        };
+        w.put(n, v);
+        w.append(&self.second);
+        w.append(&self.texture);
+        self.first.clear();
+        self.second.clear();
+        self.texture.clear();
+    }
+}
+
+fn syntax(r: &BitReader<'_>, what: &'static str, detail: String) -> Error {
+    Error::Syntax {
+        bit: r.position(),
+        what,
+        detail,
+    }
+}
+
+fn read_header_part(r: &mut BitReader<'_>, kind: VopType) -> Result<MbCode> {
+    match kind {
+        VopType::I => loop {
+            if let Some((t, cbpc)) = vlc::get_mcbpc_i(r)? {
+                let mb_type = MbType::from_code(t).filter(|t| t.is_intra());
+                let mb_type = mb_type
+                    .ok_or_else(|| syntax(r, "mcbpc", format!("mb_type {t} in an I-VOP")))?;
+                let mut m = MbCode::new(mb_type);
+                m.cbp = cbpc;
+                return Ok(m);
+            }
+        },
+        VopType::P => loop {
+            if r.get_bit()? {
+                return Ok(MbCode::skipped());
+            }
+            if let Some((t, cbpc)) = vlc::get_mcbpc_p(r)? {
+                let mb_type = MbType::from_code(t)
+                    .ok_or_else(|| syntax(r, "mcbpc", format!("mb_type {t}")))?;
+                let mut m = MbCode::new(mb_type);
+                m.cbp = cbpc;
+                return Ok(m);
+            }
+        },
+    }
+}
+
+fn read_mvs(r: &mut BitReader<'_>, m: &mut MbCode, fcode: u8) -> Result<()> {
+    for v in 0..m.mb_type.vectors() {
+        m.mvd[v][0] = vlc::get_mv_component(r, fcode)?;
+        m.mvd[v][1] = vlc::get_mv_component(r, fcode)?;
+    }
+    Ok(())
+}
+
+fn read_dcs(r: &mut BitReader<'_>, m: &mut MbCode) -> Result<()> {
+    for b in 0..6 {
+        m.dc_diff[b] = vlc::get_intra_dc(r, b < 4)?;
+    }
+    Ok(())
+}
+
+fn read_cbpy(r: &mut BitReader<'_>, m: &mut MbCode) -> Result<()> {
+    let cbpy = vlc::get_cbpy(r, m.mb_type.is_intra())?;
+    m.cbp |= cbpy << 2;
+    Ok(())
+}
+
+fn read_blocks(r: &mut BitReader<'_>, m: &mut MbCode, with_dc: bool) -> Result<()> {
+    let intra = m.mb_type.is_intra();
+    for b in 0..6 {
+        m.levels[b] = [0; 64];
+        if with_dc && intra {
+            m.dc_diff[b] = vlc::get_intra_dc(r, b < 4)?;
+        }
+        if !m.block_coded(b) {
+            continue;
+        }
+        let mut pos = usize::from(intra);
+        loop {
+            let (last, run, level) = vlc::get_tcoef(r, intra)?;
+            pos += usize::from(run);
+            if pos >= 64 {
+                return Err(syntax(
+                    r,
+                    "coefficients",
+                    format!("run past the end of block {b}"),
+                ));
+            }
+            m.levels[b][pos] = level as i16;
+            pos += 1;
+            if last {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a macroblock in the plain order.
+pub fn read_mb(r: &mut BitReader<'_>, kind: VopType, fcode: u8) -> Result<MbCode> {
+    let mut m = read_header_part(r, kind)?;
+    if m.not_coded {
+        return Ok(m);
+    }
+    let intra = m.mb_type.is_intra();
+    if intra {
+        m.ac_pred = r.get_bit()?;
+    }
+    read_cbpy(r, &mut m)?;
+    if m.mb_type.has_dquant() {
+        m.dquant = dquant_value(r.get(2)?);
+    }
+    read_mvs(r, &mut m, fcode)?;
+    read_blocks(r, &mut m, true)?;
+    Ok(m)
+}
+
+/// Reads a data-partitioned video packet of at most `max_mbs` macroblocks:
+/// the first part up to its marker, then the second part and the texture
+/// for as many macroblocks.
+pub fn read_partitioned(
+    r: &mut BitReader<'_>,
+    kind: VopType,
+    fcode: u8,
+    max_mbs: usize,
+) -> Result<Vec<MbCode>> {
+    let (n, marker) = if kind == VopType::I {
+        DC_MARKER
+    } else {
+        MOTION_MARKER
+    };
+    let mut mbs = Vec::new();
+    while r.peek(n) != marker {
+        if mbs.len() == max_mbs {
+            return Err(syntax(
+                r,
+                "data partition",
+                "no marker after the packet's macroblocks".into(),
+            ));
+        }
+        let mut m = read_header_part(r, kind)?;
+        if !m.not_coded {
+            match kind {
+                VopType::I => {
+                    if m.mb_type.has_dquant() {
+                        m.dquant = dquant_value(r.get(2)?);
+                    }
+                    read_dcs(r, &mut m)?;
+                }
+                VopType::P => read_mvs(r, &mut m, fcode)?,
+            }
+        }
+        mbs.push(m);
+    }
+    r.skip(n)?;
+    for m in mbs.iter_mut().filter(|m| !m.not_coded) {
+        let intra = m.mb_type.is_intra();
+        match kind {
+            VopType::I => {
+                m.ac_pred = r.get_bit()?;
+                read_cbpy(r, m)?;
+            }
+            VopType::P => {
+                if intra {
+                    m.ac_pred = r.get_bit()?;
+                }
+                read_cbpy(r, m)?;
+                if m.mb_type.has_dquant() {
+                    m.dquant = dquant_value(r.get(2)?);
+                }
+                if intra {
+                    read_dcs(r, m)?;
+                }
+            }
+        }
+    }
+    for m in mbs.iter_mut().filter(|m| !m.not_coded) {
+        read_blocks(r, m, false)?;
+    }
+    Ok(mbs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_mbs() -> Vec<MbCode> {
+        let mut a = MbCode::new(MbType::IntraQ);
+        a.ac_pred = true;
+        a.cbp = 0b100101;
+        a.dquant = -2;
+        a.dc_diff = [3, -7, 0, 255, -1, 12];
+        a.levels[0][1] = 5;
+        a.levels[0][63] = -1;
+        a.levels[3][2] = 300;
+        a.levels[5][10] = -2;
+        let mut b = MbCode::new(MbType::Inter4V);
+        b.cbp = 0b010010;
+        b.mvd = [[1, -1], [0, 31], [-32, 5], [7, 7]];
+        b.levels[1][0] = -9;
+        b.levels[4][5] = 1;
+        let mut c = MbCode::new(MbType::InterQ);
+        c.dquant = 1;
+        c.mvd[0] = [-3, 2];
+        vec![a, MbCode::skipped(), b, c]
+    }
+
+    #[test]
+    fn plain_round_trip() {
+        let mbs = sample_mbs();
+        let mut w = BitWriter::new();
+        for m in &mbs {
+            write_mb(&mut w, m, VopType::P, 1);
+        }
+        w.stuff_to_byte();
+        let bytes = w.into_bytes();
+        let mut r = BitReader::new(&bytes);
+        for m in &mbs {
+            assert_eq!(&read_mb(&mut r, VopType::P, 1).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn partitioned_round_trip() {
+        for kind in [VopType::I, VopType::P] {
+            let mbs: Vec<MbCode> = sample_mbs()
+                .into_iter()
+                .filter(|m| kind == VopType::P || (m.mb_type.is_intra() && !m.not_coded))
+                .collect();
+            let mut p = PartitionedWriter::new();
+            for m in &mbs {
+                p.push(m, kind, 2);
+            }
+            let mut w = BitWriter::new();
+            let expect = p.bit_len() - 19 + if kind == VopType::I { 19 } else { 17 };
+            p.finish(&mut w, kind);
+            assert_eq!(w.bit_len(), expect);
+            w.stuff_to_byte();
+            let bytes = w.into_bytes();
+            let mut r = BitReader::new(&bytes);
+            assert_eq!(read_partitioned(&mut r, kind, 2, 100).unwrap(), mbs);
+        }
+    }
+}

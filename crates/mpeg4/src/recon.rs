@@ -1,0 +1,264 @@
+//! Macroblock reconstruction shared by the encoder and the decoder: from an
+//! `MbCode` and the prediction state to the macroblock's samples. Sharing it
+//! is what makes the decoder reproduce the encoder's reconstruction bit for
+//! bit.
+
+use crate::error::{Error, Result};
+use crate::header::{QuantType, VopType};
+use crate::mb::MbCode;
+use crate::mc::{self, chroma_mv_1, chroma_mv_4};
+use crate::picture::Picture;
+use crate::pred::{Direction, PredState, wrap_mv};
+use crate::quant::{dc_scaler, dequantize_block, round_div};
+use crate::tables::{ALTERNATE_HORIZONTAL, ALTERNATE_VERTICAL, ZIGZAG};
+
+/// Samples of one macroblock: 16x16 luma, then 8x8 Cb and 8x8 Cr.
+pub type MbPixels = [u8; 384];
+
+/// Offset of block `b` in `MbPixels` and its row stride.
+#[inline]
+pub fn block_layout(b: usize) -> (usize, usize) {
+    match b {
+        0..=3 => ((b >> 1) * 128 + (b & 1) * 8, 16),
+        4 => (256, 8),
+        _ => (320, 8),
+    }
+}
+
+/// What a VOP's macroblocks share.
+#[derive(Debug, Clone, Copy)]
+pub struct VopContext<'a> {
+    pub kind: VopType,
+    pub quant: &'a QuantType,
+    pub rounding: bool,
+    pub fcode: u8,
+    pub reference: Option<&'a Picture>,
+}
+
+/// The scan an intra block uses (7.4.2): zigzag without AC prediction,
+/// otherwise the alternate scan across the prediction direction.
+#[inline]
+pub fn intra_scan(ac_pred: bool, direction: Direction) -> &'static [u8; 64] {
+    match (ac_pred, direction) {
+        (false, _) => &ZIGZAG,
+        (true, Direction::Vertical) => &ALTERNATE_HORIZONTAL,
+        (true, Direction::Horizontal) => &ALTERNATE_VERTICAL,
+    }
+}
+
+/// The motion vectors of an inter macroblock from its differentials:
+/// luma vectors per block, recorded in `state` as they are formed.
+#[allow(clippy::needless_range_loop)]
+pub fn decode_vectors(
+    state: &mut PredState,
+    mbx: usize,
+    mby: usize,
+    packet: u32,
+    m: &MbCode,
+    fcode: u8,
+) -> [[i32; 2]; 4] {
+    let mut mvs = [[0i32; 2]; 4];
+    if m.not_coded || m.mb_type.is_intra() {
+        state.set_mv_all(mbx, mby, [0, 0]);
+        return mvs;
+    }
+    if m.mb_type.vectors() == 1 {
+        let p = state.mv_pred(mbx, mby, 0, packet);
+        let v = [
+            wrap_mv(p[0] + m.mvd[0][0], fcode),
+            wrap_mv(p[1] + m.mvd[0][1], fcode),
+        ];
+        state.set_mv_all(mbx, mby, v);
+        mvs = [v; 4];
+    } else {
+        for b in 0..4 {
+            let p = state.mv_pred(mbx, mby, b, packet);
+            let v = [
+                wrap_mv(p[0] + m.mvd[b][0], fcode),
+                wrap_mv(p[1] + m.mvd[b][1], fcode),
+            ];
+            state.set_mv(mbx, mby, b, v);
+            mvs[b] = v;
+        }
+    }
+    mvs
+}
+
+/// Motion-compensated prediction of a whole macroblock.
+pub fn predict_mb(
+    reference: &Picture,
+    mbx: usize,
+    mby: usize,
+    mvs: &[[i32; 2]; 4],
+    four: bool,
+    rounding: bool,
+    out: &mut MbPixels,
+) {
+    let (x, y) = ((mbx * 16) as isize, (mby * 16) as isize);
+    let luma = &reference.planes[0];
+    if four {
+        for (b, v) in mvs.iter().enumerate() {
+            let (off, stride) = block_layout(b);
+            let (bx, by) = (x + ((b & 1) * 8) as isize, y + ((b >> 1) * 8) as isize);
+            mc::predict(
+                luma,
+                bx,
+                by,
+                v[0],
+                v[1],
+                8,
+                8,
+                rounding,
+                &mut out[off..],
+                stride,
+            );
+        }
+    } else {
+        mc::predict(
+            luma,
+            x,
+            y,
+            mvs[0][0],
+            mvs[0][1],
+            16,
+            16,
+            rounding,
+            &mut out[..],
+            16,
+        );
+    }
+    let (cx, cy) = if four {
+        let sx: i32 = mvs.iter().map(|v| v[0]).sum();
+        let sy: i32 = mvs.iter().map(|v| v[1]).sum();
+        (chroma_mv_4(sx), chroma_mv_4(sy))
+    } else {
+        (chroma_mv_1(mvs[0][0]), chroma_mv_1(mvs[0][1]))
+    };
+    for (plane, off) in [(1usize, 256usize), (2, 320)] {
+        mc::predict(
+            &reference.planes[plane],
+            x / 2,
+            y / 2,
+            cx,
+            cy,
+            8,
+            8,
+            rounding,
+            &mut out[off..],
+            8,
+        );
+    }
+}
+
+/// Reconstructs one macroblock into `out`, updating the prediction state.
+/// `qp` is the macroblock's quantiser (after `dquant`).
+#[allow(clippy::too_many_arguments)]
+pub fn reconstruct_mb(
+    state: &mut PredState,
+    ctx: &VopContext<'_>,
+    mbx: usize,
+    mby: usize,
+    packet: u32,
+    qp: u8,
+    m: &MbCode,
+    out: &mut MbPixels,
+) -> Result<()> {
+    let intra = !m.not_coded && m.mb_type.is_intra();
+    state.begin_mb(mbx, mby, packet, intra, qp);
+    if intra {
+        for b in 0..6 {
+            let mut qf = intra_levels(state, mbx, mby, b, packet, qp, m);
+            let luma = b < 4;
+            let dc = qf[0] as i32 * dc_scaler(qp, luma);
+            qf[0] = 0;
+            state.store_intra(mbx, mby, b, dc, &qf);
+            dequantize_block(&mut qf, qp, true, ctx.quant, dc);
+            let mut px = [0i16; 64];
+            tessera_dsp::idct_8x8(&qf, &mut px);
+            let (off, stride) = block_layout(b);
+            for r in 0..8 {
+                for c in 0..8 {
+                    out[off + r * stride + c] = px[r * 8 + c].clamp(0, 255) as u8;
+                }
+            }
+        }
+        return Ok(());
+    }
+    let reference = ctx.reference.ok_or_else(|| Error::Syntax {
+        bit: 0,
+        what: "macroblock",
+        detail: "inter macroblock without a reference VOP".into(),
+    })?;
+    let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
+    let four = !m.not_coded && m.mb_type.vectors() == 4;
+    predict_mb(reference, mbx, mby, &mvs, four, ctx.rounding, out);
+    if m.not_coded {
+        return Ok(());
+    }
+    for b in 0..6 {
+        if !m.block_coded(b) {
+            continue;
+        }
+        let mut coef = [0i16; 64];
+        for (i, &l) in m.levels[b].iter().enumerate() {
+            coef[usize::from(ZIGZAG[i])] = l;
+        }
+        dequantize_block(&mut coef, qp, false, ctx.quant, 0);
+        let mut res = [0i16; 64];
+        tessera_dsp::idct_8x8(&coef, &mut res);
+        let (off, stride) = block_layout(b);
+        for r in 0..8 {
+            for c in 0..8 {
+                let p = &mut out[off + r * stride + c];
+                *p = (i32::from(*p) + i32::from(res[r * 8 + c])).clamp(0, 255) as u8;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The quantised coefficients (natural order) of intra block `b` with the
+/// DC and AC predictions added back; `[0]` holds the DC level.
+pub fn intra_levels(
+    state: &PredState,
+    mbx: usize,
+    mby: usize,
+    b: usize,
+    packet: u32,
+    qp: u8,
+    m: &MbCode,
+) -> [i16; 64] {
+    let pred = state.intra_pred(mbx, mby, b, packet, qp);
+    let scan = intra_scan(m.ac_pred, pred.direction);
+    let mut qf = [0i16; 64];
+    for i in 1..64 {
+        qf[usize::from(scan[i])] = m.levels[b][i];
+    }
+    let scaler = dc_scaler(qp, b < 4);
+    let dc_level = round_div(pred.dc, scaler) + m.dc_diff[b];
+    qf[0] = dc_level.clamp(-2048, 2047) as i16;
+    if m.ac_pred {
+        for (k, &p) in pred.ac.iter().enumerate() {
+            let pos = match pred.direction {
+                Direction::Vertical => 1 + k,
+                Direction::Horizontal => 8 * (1 + k),
+            };
+            qf[pos] = (i32::from(qf[pos]) + i32::from(p)).clamp(-2048, 2047) as i16;
+        }
+    }
+    qf
+}
+
+/// Copies a macroblock's samples into a picture.
+pub fn store_mb(pic: &mut Picture, mbx: usize, mby: usize, px: &MbPixels) {
+    for r in 0..16 {
+        let row = &mut pic.planes[0].row_mut(mby * 16 + r)[mbx * 16..mbx * 16 + 16];
+        row.copy_from_slice(&px[r * 16..r * 16 + 16]);
+    }
+    for (plane, off) in [(1usize, 256usize), (2, 320)] {
+        for r in 0..8 {
+            let row = &mut pic.planes[plane].row_mut(mby * 8 + r)[mbx * 8..mbx * 8 + 8];
+            row.copy_from_slice(&px[off + r * 8..off + r * 8 + 8]);
+        }
+    }
+}
