@@ -99,6 +99,15 @@ pub fn chroma_mv_4(sum: i32) -> i32 {
 /// Sum of absolute differences of a `w x h` block.
 #[inline]
 pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    match w {
+        16 => sad_rows::<16>(a, a_stride, b, b_stride, h, u32::MAX),
+        8 => sad_rows::<8>(a, a_stride, b, b_stride, h, u32::MAX),
+        _ => sad_scalar(a, a_stride, b, b_stride, w, h),
+    }
+}
+
+/// Scalar reference of `sad`.
+pub fn sad_scalar(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
     let mut total = 0u32;
     for j in 0..h {
         let ra = &a[j * a_stride..j * a_stride + w];
@@ -112,33 +121,171 @@ pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: us
     total
 }
 
-/// SAD of a 16x16 block that gives up once it passes `limit` (checked per
-/// row): motion search calls it for candidates that mostly lose.
+/// SAD of a 16x16 block that gives up once it passes `limit` (checked every
+/// four rows): motion search calls it for candidates that mostly lose.
 #[inline]
 pub fn sad16_limited(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, limit: u32) -> u32 {
-    let mut total = 0u32;
-    for j in 0..16 {
-        let ra: &[u8; 16] = a[j * a_stride..j * a_stride + 16]
-            .try_into()
-            .unwrap_or(&[0; 16]);
-        let rb: &[u8; 16] = b[j * b_stride..j * b_stride + 16]
-            .try_into()
-            .unwrap_or(&[0; 16]);
-        let mut s = 0u32;
-        for i in 0..16 {
-            s += u32::from(ra[i].abs_diff(rb[i]));
-        }
-        total += s;
-        if total > limit {
-            return total;
+    sad_rows::<16>(a, a_stride, b, b_stride, 16, limit)
+}
+
+/// SAD of `h` rows of `W` (8 or 16) bytes, stopping early past `limit`.
+#[inline]
+fn sad_rows<const W: usize>(
+    a: &[u8],
+    a_stride: usize,
+    b: &[u8],
+    b_stride: usize,
+    h: usize,
+    limit: u32,
+) -> u32 {
+    assert!(
+        h >= 1 && a.len() >= (h - 1) * a_stride + W && b.len() >= (h - 1) * b_stride + W,
+        "SAD block out of bounds"
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SSE2 is part of the x86_64 baseline: no run-time detection needed.
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi64, _mm_cvtsi128_si64, _mm_loadl_epi64, _mm_loadu_si128,
+            _mm_sad_epu8, _mm_setzero_si128, _mm_unpackhi_epi64,
+        };
+        // SAFETY: SSE2 is always enabled on x86_64, and the assert above keeps
+        // every row's W bytes inside both slices (unaligned loads allowed).
+        unsafe {
+            let mut acc = _mm_setzero_si128();
+            let mut j = 0;
+            while j < h {
+                let rows = (h - j).min(4);
+                for k in j..j + rows {
+                    let (x, y) = {
+                        let pa = a.as_ptr().add(k * a_stride);
+                        let pb = b.as_ptr().add(k * b_stride);
+                        if W == 16 {
+                            (
+                                _mm_loadu_si128(pa.cast::<__m128i>()),
+                                _mm_loadu_si128(pb.cast::<__m128i>()),
+                            )
+                        } else {
+                            (
+                                _mm_loadl_epi64(pa.cast::<__m128i>()),
+                                _mm_loadl_epi64(pb.cast::<__m128i>()),
+                            )
+                        }
+                    };
+                    acc = _mm_add_epi64(acc, _mm_sad_epu8(x, y));
+                }
+                j += rows;
+                let total = (_mm_cvtsi128_si64(acc)
+                    + _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)))
+                    as u32;
+                if total > limit || j == h {
+                    return total;
+                }
+            }
+            0
         }
     }
-    total
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = limit;
+        sad_scalar(a, a_stride, b, b_stride, W, h)
+    }
+}
+
+/// Half-sample interpolations of a whole reference plane for one rounding
+/// type: `planes[k]` for k = 1 (horizontal), 2 (vertical), 3 (both) share the
+/// reference's geometry, so the prediction at any half-sample vector is a
+/// plain block of one of them (index `(mvx & 1) | (mvy & 1) << 1`, 0 being
+/// the reference itself). Motion search reads these instead of
+/// interpolating every candidate.
+#[derive(Debug, Clone, Default)]
+pub struct HalfPlanes {
+    pub planes: [Vec<u8>; 3],
+}
+
+impl HalfPlanes {
+    /// Interpolates `reference` (the last row and column of its padded area
+    /// are left as copies).
+    pub fn build(&mut self, reference: &Padded, rounding: bool) {
+        let rc = u16::from(rounding);
+        let (stride, rows) = (reference.stride, reference.data.len() / reference.stride);
+        let r = &reference.data;
+        for p in &mut self.planes {
+            p.resize(r.len(), 0);
+        }
+        let [h, v, hv] = &mut self.planes;
+        for y in 0..rows - 1 {
+            let row = &r[y * stride..(y + 1) * stride];
+            let next = &r[(y + 1) * stride..(y + 2) * stride];
+            let ho = &mut h[y * stride..(y + 1) * stride];
+            let vo = &mut v[y * stride..(y + 1) * stride];
+            let hvo = &mut hv[y * stride..(y + 1) * stride];
+            for (o, (&a, &b)) in ho.iter_mut().zip(row.iter().zip(&row[1..])) {
+                *o = ((u16::from(a) + u16::from(b) + 1 - rc) >> 1) as u8;
+            }
+            for (o, (&a, &c)) in vo.iter_mut().zip(row.iter().zip(next)) {
+                *o = ((u16::from(a) + u16::from(c) + 1 - rc) >> 1) as u8;
+            }
+            let pairs = row.iter().zip(&row[1..]).zip(next.iter().zip(&next[1..]));
+            for (o, ((&a, &b), (&c, &d))) in hvo.iter_mut().zip(pairs) {
+                *o = ((u16::from(a) + u16::from(b) + u16::from(c) + u16::from(d) + 2 - rc) >> 2)
+                    as u8;
+            }
+            ho[stride - 1] = row[stride - 1];
+            hvo[stride - 1] = row[stride - 1];
+        }
+        let last = (rows - 1) * stride;
+        for p in [h, v, hv] {
+            p[last..].copy_from_slice(&r[last..]);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simd_sad_matches_scalar() {
+        let a: Vec<u8> = (0..40 * 20).map(|i| (i * 37 % 251) as u8).collect();
+        let b: Vec<u8> = (0..40 * 20).map(|i| (i * 91 % 253) as u8).collect();
+        for (w, h) in [(16, 16), (8, 8), (16, 3), (8, 1)] {
+            assert_eq!(
+                sad(&a[3..], 40, &b[5..], 40, w, h),
+                sad_scalar(&a[3..], 40, &b[5..], 40, w, h)
+            );
+        }
+        let full = sad_scalar(&a, 40, &b, 40, 16, 16);
+        assert_eq!(sad16_limited(&a, 40, &b, 40, u32::MAX), full);
+        assert!(sad16_limited(&a, 40, &b, 40, 10) <= full);
+    }
+
+    #[test]
+    fn half_planes_equal_interpolation() {
+        let mut p = Padded::new(16, 16, 13, 11, 8);
+        for y in 0..11 {
+            for x in 0..13 {
+                let i = p.index(x, y);
+                p.data[i] = (x * 17 + y * 5 + x * y) as u8;
+            }
+        }
+        p.extend_edges();
+        for rounding in [false, true] {
+            let mut hp = HalfPlanes::default();
+            hp.build(&p, rounding);
+            for (mvx, mvy) in [(1, 0), (0, 1), (1, 1), (-3, 5)] {
+                let mut out = [0u8; 64];
+                predict(&p, 2, 3, mvx, mvy, 8, 8, rounding, &mut out, 8);
+                let k = ((mvx & 1) | (mvy & 1) << 1) as usize;
+                let base = p.index(2 + (mvx >> 1) as isize, 3 + (mvy >> 1) as isize);
+                for j in 0..8 {
+                    for i in 0..8 {
+                        assert_eq!(hp.planes[k - 1][base + j * p.stride + i], out[j * 8 + i]);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn chroma_vectors() {

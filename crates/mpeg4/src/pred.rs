@@ -191,12 +191,11 @@ impl PredState {
             Some([i32::from(v[0]), i32::from(v[1])])
         };
         let cands = [get(c1), get(c2), get(c3)];
-        let valid: Vec<[i32; 2]> = cands.iter().flatten().copied().collect();
-        match valid.len() {
+        match cands.iter().flatten().count() {
             0 => [0, 0],
-            1 => valid[0],
+            1 => cands.iter().flatten().copied().next().unwrap_or([0, 0]),
             _ => {
-                let c: Vec<[i32; 2]> = cands.iter().map(|c| c.unwrap_or([0, 0])).collect();
+                let c = cands.map(|c| c.unwrap_or([0, 0]));
                 [
                     median(c[0][0], c[1][0], c[2][0]),
                     median(c[0][1], c[1][1], c[2][1]),

@@ -91,8 +91,12 @@ pub fn quantize_block(
         QuantType::H263 => {
             let step = 2 * q;
             let offset = bias * step / 16;
+            // floor(a / step) as a multiply: with a < 2^15 and step < 64 the
+            // rounded-up reciprocal in 2^-20 units is exact.
+            let recip = ((1 << 20) + step - 1) / step;
             for c in &mut block[start..] {
-                let level = ((i32::from(*c).abs() + offset).max(0) / step).min(2047);
+                let a = (i32::from(*c).abs() + offset).max(0);
+                let level = ((a * recip) >> 20).min(2047);
                 let v = if *c < 0 { -level } else { level };
                 *c = v as i16;
                 any |= v;

@@ -3,7 +3,7 @@
 //! refinement for four-vector macroblocks. Costs are SAD plus lambda times
 //! the bits of the vector difference.
 
-use crate::mc::{self, sad, sad16_limited};
+use crate::mc::{HalfPlanes, sad, sad16_limited};
 use crate::picture::Padded;
 use crate::vlc::mv_component_bits;
 
@@ -35,6 +35,8 @@ pub struct Search {
 pub struct Planes<'a> {
     pub src: &'a Padded,
     pub reference: &'a Padded,
+    /// The reference's half-sample interpolations for this VOP's rounding.
+    pub half: &'a HalfPlanes,
 }
 
 impl Planes<'_> {
@@ -47,23 +49,20 @@ impl Planes<'_> {
         sad16_limited(s, self.src.stride, r, self.reference.stride, limit)
     }
 
-    /// SAD of a `w x w` block at a half-sample vector.
-    fn sad_half(&self, x: isize, y: isize, mv: [i32; 2], w: usize, rounding: bool) -> u32 {
-        let mut pred = [0u8; 256];
-        mc::predict(
-            self.reference,
-            x,
-            y,
-            mv[0],
-            mv[1],
-            w,
-            w,
-            rounding,
-            &mut pred,
-            w,
-        );
+    /// SAD of a `w x w` block at a half-sample vector (inside the padded
+    /// area: callers keep vectors within their search windows).
+    fn sad_half(&self, x: isize, y: isize, mv: [i32; 2], w: usize) -> u32 {
+        let k = ((mv[0] & 1) | (mv[1] & 1) << 1) as usize;
+        let plane: &[u8] = if k == 0 {
+            &self.reference.data
+        } else {
+            &self.half.planes[k - 1]
+        };
+        let r = &plane[self
+            .reference
+            .index(x + (mv[0] >> 1) as isize, y + (mv[1] >> 1) as isize)..];
         let s = &self.src.data[self.src.index(x, y)..];
-        sad(s, self.src.stride, &pred, w, w, w)
+        sad(s, self.src.stride, r, self.reference.stride, w, w)
     }
 }
 
@@ -80,13 +79,15 @@ fn wrap(v: i32, fcode: u8) -> i32 {
 }
 
 /// Limits of full-sample displacement so a 16x16 (+1 for half samples)
-/// read at (x, y) stays inside the padded reference.
+/// read at (x, y), and its half-sample neighbours, stay inside the padded
+/// reference.
 fn window(p: &Padded, x: isize, y: isize, range: i32) -> (i32, i32, i32, i32) {
     let b = p.border as isize;
-    let min_x = (-b - x).max(-(range as isize)) as i32;
-    let min_y = (-b - y).max(-(range as isize)) as i32;
-    let max_x = ((p.width as isize + b - 17) - x).min(range as isize) as i32;
-    let max_y = ((p.height as isize + b - 17) - y).min(range as isize) as i32;
+    // One sample of margin each side for the half-sample neighbours.
+    let min_x = (1 - b - x).max(-(range as isize)) as i32;
+    let min_y = (1 - b - y).max(-(range as isize)) as i32;
+    let max_x = ((p.width as isize + b - 18) - x).min(range as isize) as i32;
+    let max_y = ((p.height as isize + b - 18) - y).min(range as isize) as i32;
     (min_x, min_y, max_x, max_y)
 }
 
@@ -100,7 +101,6 @@ pub fn search_mb(
     pred: [i32; 2],
     candidates: &[[i32; 2]],
     s: &Search,
-    rounding: bool,
 ) -> MbMotion {
     let (x, y) = ((mbx * 16) as isize, (mby * 16) as isize);
     let (min_x, min_y, max_x, max_y) = window(planes.reference, x, y, s.range);
@@ -157,7 +157,7 @@ pub fn search_mb(
         [1, 1],
     ] {
         let v = [full[0] + d[0], full[1] + d[1]];
-        let sd = planes.sad_half(x, y, v, 16, rounding);
+        let sd = planes.sad_half(x, y, v, 16);
         let total = sd + mv_cost(v, pred, s);
         if total < best_total {
             best_total = total;
@@ -175,7 +175,7 @@ pub fn search_mb(
     if s.four_mv {
         for b in 0..4 {
             let (bx, by) = (x + ((b & 1) * 8) as isize, y + ((b >> 1) * 8) as isize);
-            let (v, sd) = refine_block(planes, bx, by, mv, s, rounding);
+            let (v, sd) = refine_block(planes, bx, by, mv, s);
             out.mv4[b] = v;
             out.sad4[b] = sd;
         }
@@ -191,7 +191,6 @@ fn refine_block(
     y: isize,
     start: [i32; 2],
     s: &Search,
-    rounding: bool,
 ) -> ([i32; 2], u32) {
     let limit = |v: [i32; 2]| {
         let ix = x + (v[0] >> 1) as isize;
@@ -200,7 +199,7 @@ fn refine_block(
             && v[0].abs() <= 2 * s.range + 1
             && v[1].abs() <= 2 * s.range + 1
     };
-    let cost = |v: [i32; 2]| planes.sad_half(x, y, v, 8, rounding) + mv_cost(v, start, s) / 2;
+    let cost = |v: [i32; 2]| planes.sad_half(x, y, v, 8) + mv_cost(v, start, s) / 2;
     let mut best = start;
     let mut best_cost = cost(start);
     for step in [2, 1] {
@@ -222,7 +221,7 @@ fn refine_block(
             }
         }
     }
-    (best, planes.sad_half(x, y, best, 8, rounding))
+    (best, planes.sad_half(x, y, best, 8))
 }
 
 /// Sum of absolute deviations from the mean of a 16x16 luma block.

@@ -19,6 +19,7 @@ use crate::bits::BitWriter;
 use crate::error::{Error, Result};
 use crate::header::{self, QuantType, Shape, VbvParams, Vol, VopHeader, VopType};
 use crate::mb::{MbCode, MbType, PartitionedWriter, write_mb};
+use crate::mc::HalfPlanes;
 use crate::picture::Picture;
 use crate::pred::{PredState, mv_range, wrap_mv};
 use crate::quant::{Rounding, dc_scaler, quantize_block, quantize_intra_dc, round_div};
@@ -126,6 +127,40 @@ pub struct EncodedVop {
     /// (their stuffing begins just before): RTP payloaders cut there.
     pub packet_offsets: Vec<usize>,
     pub stats: VopStats,
+    /// Squared error of the reconstruction against the input per plane
+    /// (Y, Cb, Cr) over the visible area, for PSNR.
+    pub sse: [u64; 3],
+}
+
+impl EncodedVop {
+    /// PSNR of each plane in dB (100 for a perfect plane) given the frame
+    /// size the encoder was configured with.
+    pub fn psnr(&self, width: usize, height: usize) -> [f64; 3] {
+        let luma = (width * height) as f64;
+        let chroma = ((width / 2).max(1) * (height / 2).max(1)) as f64;
+        [0, 1, 2].map(|p| {
+            let n = if p == 0 { luma } else { chroma };
+            if self.sse[p] == 0 {
+                100.0
+            } else {
+                10.0 * (255.0 * 255.0 * n / self.sse[p] as f64).log10()
+            }
+        })
+    }
+}
+
+/// Squared error between two planes over their true (edge) area.
+fn plane_sse(a: &crate::picture::Padded, b: &crate::picture::Padded) -> u64 {
+    let mut total = 0u64;
+    for y in 0..a.edge_h {
+        let (ra, rb) = (&a.row(y)[..a.edge_w], &b.row(y)[..a.edge_w]);
+        total += ra
+            .iter()
+            .zip(rb)
+            .map(|(&x, &y)| u64::from(x.abs_diff(y)).pow(2))
+            .sum::<u64>();
+    }
+    total
 }
 
 /// The MPEG-4 Part 2 encoder.
@@ -145,6 +180,7 @@ pub struct Encoder {
     prev_mvs: Vec<[i32; 2]>,
     rc: rc::RateController,
     states: Vec<PredState>,
+    half: HalfPlanes,
 }
 
 impl Encoder {
@@ -210,6 +246,7 @@ impl Encoder {
             reference: Picture::new(cfg.width, cfg.height),
             prev_mvs: vec![[0, 0]; mbs],
             states: Vec::new(),
+            half: HalfPlanes::default(),
             increment: inc as u32,
             vol,
             profile_level,
@@ -314,6 +351,7 @@ impl Encoder {
         w.stuff_to_byte();
         let bits = w.bit_len() - vop_start;
         self.rc.update(kind, qp, bits);
+        let sse = [0, 1, 2].map(|p| plane_sse(&self.src.planes[p], &self.recon.planes[p]));
         std::mem::swap(&mut self.reference, &mut self.recon);
         self.reference.extend_edges();
         self.frames += 1;
@@ -324,6 +362,7 @@ impl Encoder {
             time,
             packet_offsets,
             stats,
+            sse,
         })
     }
 
@@ -368,12 +407,13 @@ impl Encoder {
                 fcode: search_fcode,
                 four_mv: self.cfg.four_mv,
             };
+            self.half.build(&self.reference.planes[0], self.rounding);
             let planes = Planes {
                 src: &self.src.planes[0],
                 reference: &self.reference.planes[0],
+                half: &self.half,
             };
             let prev = &self.prev_mvs;
-            let rounding = self.rounding;
             let mut chunks: Vec<(&Range<usize>, &mut [MbMotion])> = Vec::new();
             let mut rest: &mut [MbMotion] = &mut motion;
             for seg in &segments {
@@ -402,14 +442,16 @@ impl Encoder {
                         (None, Some(b), _) => b,
                         _ => [0, 0],
                     };
-                    let mut cands: Vec<[i32; 2]> = Vec::with_capacity(5);
+                    let mut cands = [[0i32; 2]; 4];
+                    let mut n = 0;
                     for v in [left, above, above_right, Some(prev[mb])]
                         .into_iter()
                         .flatten()
                     {
-                        cands.push([(v[0] + 1) >> 1, (v[1] + 1) >> 1]);
+                        cands[n] = [(v[0] + 1) >> 1, (v[1] + 1) >> 1];
+                        n += 1;
                     }
-                    out[k] = me::search_mb(&planes, mbx, mby, pred, &cands, &search, rounding);
+                    out[k] = me::search_mb(&planes, mbx, mby, pred, &cands[..n], &search);
                 }
             });
             let mut hi = 0;
