@@ -17,6 +17,9 @@ fn main() {
     let mut cfg = EncoderConfig::new(hdr.width, hdr.height, hdr.rate);
     cfg.rate = RateControl::Qp(a[2].parse().unwrap());
     cfg.gop = a.get(4).map_or(300, |g| g.parse().unwrap());
+    if std::env::var("NO4MV").is_ok() {
+        cfg.four_mv = false;
+    }
     if let Ok(t) = std::env::var("THREADS") {
         cfg.threads = t.parse().unwrap();
     }

@@ -168,7 +168,17 @@ impl Decoder {
                 if m.mb_type.has_dquant() && !m.not_coded {
                     qp = (i32::from(qp) + i32::from(m.dquant)).clamp(1, 31) as u8;
                 }
-                recon::reconstruct_mb(state, &ctx, mb % mbw, mb / mbw, packet, qp, m, &mut px)?;
+                recon::reconstruct_mb(
+                    state,
+                    &ctx,
+                    mb % mbw,
+                    mb / mbw,
+                    packet,
+                    qp,
+                    m,
+                    None,
+                    &mut px,
+                )?;
                 recon::store_mb(current, mb % mbw, mb / mbw, &px);
                 mb += 1;
             }

@@ -151,7 +151,10 @@ pub fn predict_mb(
 }
 
 /// Reconstructs one macroblock into `out`, updating the prediction state.
-/// `qp` is the macroblock's quantiser (after `dquant`).
+/// `qp` is the macroblock's quantiser (after `dquant`). An encoder that has
+/// already formed an inter macroblock's motion-compensated `prediction`
+/// passes it in; it must be what `predict_mb` gives for the macroblock's
+/// vectors.
 #[allow(clippy::too_many_arguments)]
 pub fn reconstruct_mb(
     state: &mut PredState,
@@ -161,6 +164,7 @@ pub fn reconstruct_mb(
     packet: u32,
     qp: u8,
     m: &MbCode,
+    prediction: Option<&MbPixels>,
     out: &mut MbPixels,
 ) -> Result<()> {
     let intra = !m.not_coded && m.mb_type.is_intra();
@@ -191,7 +195,10 @@ pub fn reconstruct_mb(
     })?;
     let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
     let four = !m.not_coded && m.mb_type.vectors() == 4;
-    predict_mb(reference, mbx, mby, &mvs, four, ctx.rounding, out);
+    match prediction {
+        Some(p) => out.copy_from_slice(p),
+        None => predict_mb(reference, mbx, mby, &mvs, four, ctx.rounding, out),
+    }
     if m.not_coded {
         return Ok(());
     }

@@ -13,6 +13,8 @@ pub struct MbMotion {
     pub mv: [i32; 2],
     /// SAD of the 16x16 prediction at `mv`.
     pub sad: u32,
+    /// Whether the four-vector search ran (`mv4`, `sad4` are meaningful).
+    pub searched4: bool,
     pub mv4: [[i32; 2]; 4],
     pub sad4: [u32; 4],
     /// Sum of |x - mean| of the source macroblock's luma (intra cost).
@@ -168,11 +170,14 @@ pub fn search_mb(
     let mut out = MbMotion {
         mv,
         sad: best_sad,
+        searched4: false,
         mv4: [mv; 4],
         sad4: [0; 4],
         intra_sad: intra_sad(planes.src, x, y),
     };
-    if s.four_mv {
+    // Four vectors rarely pay where one already predicts well.
+    if s.four_mv && best_sad > FOUR_MV_MIN_SAD_PER_LAMBDA * s.lambda {
+        out.searched4 = true;
         for b in 0..4 {
             let (bx, by) = (x + ((b & 1) * 8) as isize, y + ((b >> 1) * 8) as isize);
             let (v, sd) = refine_block(planes, bx, by, mv, s);
@@ -183,8 +188,11 @@ pub fn search_mb(
     out
 }
 
-/// Refines an 8x8 block around `start` (half samples): full-sample small
-/// diamond then half-sample neighbours. Prices vectors against `start`.
+/// 16x16 SAD per unit of lambda under which four-vector search is skipped.
+const FOUR_MV_MIN_SAD_PER_LAMBDA: u32 = 128;
+
+/// Refines an 8x8 block around `start` (half samples) with a half-sample
+/// small diamond. Prices vectors against `start`.
 fn refine_block(
     planes: &Planes<'_>,
     x: isize,
@@ -202,7 +210,7 @@ fn refine_block(
     let cost = |v: [i32; 2]| planes.sad_half(x, y, v, 8) + mv_cost(v, start, s) / 2;
     let mut best = start;
     let mut best_cost = cost(start);
-    for step in [2, 1] {
+    for step in [1] {
         loop {
             let center = best;
             for d in [[-step, 0], [step, 0], [0, -step], [0, step]] {

@@ -154,11 +154,16 @@ fn plane_sse(a: &crate::picture::Padded, b: &crate::picture::Padded) -> u64 {
     let mut total = 0u64;
     for y in 0..a.edge_h {
         let (ra, rb) = (&a.row(y)[..a.edge_w], &b.row(y)[..a.edge_w]);
-        total += ra
+        // Per row in 32 bits (at most 8191 * 255^2 < 2^31): vectorizes.
+        let row: u32 = ra
             .iter()
             .zip(rb)
-            .map(|(&x, &y)| u64::from(x.abs_diff(y)).pow(2))
-            .sum::<u64>();
+            .map(|(&x, &y)| {
+                let d = i32::from(x) - i32::from(y);
+                (d * d) as u32
+            })
+            .sum();
+        total += u64::from(row);
     }
     total
 }
@@ -181,6 +186,11 @@ pub struct Encoder {
     rc: rc::RateController,
     states: Vec<PredState>,
     half: HalfPlanes,
+    /// Buffers kept between VOPs: motion per macroblock, reconstructed
+    /// macroblocks per segment, the bitstream being written.
+    motion: Vec<MbMotion>,
+    pixels: Vec<Vec<MbPixels>>,
+    writer: BitWriter,
 }
 
 impl Encoder {
@@ -247,6 +257,9 @@ impl Encoder {
             prev_mvs: vec![[0, 0]; mbs],
             states: Vec::new(),
             half: HalfPlanes::default(),
+            motion: Vec::new(),
+            pixels: Vec::new(),
+            writer: BitWriter::new(),
             increment: inc as u32,
             vol,
             profile_level,
@@ -313,7 +326,8 @@ impl Encoder {
         let time = self.frames * u64::from(self.increment);
         let res = u64::from(self.vol.time_resolution);
         let seconds = time / res;
-        let mut w = BitWriter::with_capacity(self.cfg.width * self.cfg.height / 4);
+        let mut w = std::mem::take(&mut self.writer);
+        w.clear();
         if kind == VopType::I {
             header::write_gov(&mut w, seconds as u32, true);
             self.sync_seconds = seconds;
@@ -355,8 +369,10 @@ impl Encoder {
         std::mem::swap(&mut self.reference, &mut self.recon);
         self.reference.extend_edges();
         self.frames += 1;
+        let data = w.as_bytes().to_vec();
+        self.writer = w;
         Ok(EncodedVop {
-            data: w.into_bytes(),
+            data,
             kind,
             qp,
             time,
@@ -394,10 +410,14 @@ impl Encoder {
             self.states.push(PredState::new(mbw, mbh));
         }
         let threads = self.cfg.threads.max(1);
-        let lambda = u32::from(qp).max(1);
+        // Cost of a bit of vector data in SAD units: half the quantiser,
+        // which measured best against ffmpeg's curves (scripts/mpeg4-bench).
+        let lambda = (u32::from(qp) / 2).max(1);
         // Motion search over all macroblocks first so f_code fits the
         // vectors found.
-        let mut motion = vec![MbMotion::default(); mbw * mbh];
+        let mut motion = std::mem::take(&mut self.motion);
+        motion.clear();
+        motion.resize(mbw * mbh, MbMotion::default());
         let mut fcode = 1u8;
         if kind == VopType::P {
             let search_fcode = fcode_for(2 * self.cfg.search_range as i32 + 1);
@@ -480,26 +500,29 @@ impl Encoder {
             packets: self.cfg.packets,
             partitioned: self.cfg.data_partitioned,
             rounding: Rounding::for_method(&quant),
+            zero_block_sum: zero_block_sum(&quant, qp, Rounding::for_method(&quant)),
             four_mv: self.cfg.four_mv,
         };
+        let mut pixels = std::mem::take(&mut self.pixels);
+        pixels.resize_with(segments.len(), Vec::new);
         let mut outs: Vec<SegmentOut> =
             (0..segments.len()).map(|_| SegmentOut::default()).collect();
         let work: Vec<_> = segments
             .iter()
             .zip(self.states.iter_mut())
-            .zip(outs.iter_mut())
+            .zip(outs.iter_mut().zip(pixels.iter_mut()))
             .collect();
         let job_ref = &job;
-        run_parallel(threads, work, |((seg, state), out)| {
-            *out = job_ref.code(seg.clone(), state);
+        run_parallel(threads, work, |((seg, state), (out, px))| {
+            *out = job_ref.code(seg.clone(), state, px);
         });
         let mut packets = Vec::new();
         let mut stats = VopStats::default();
-        for (seg, out) in segments.iter().zip(outs) {
+        for ((seg, out), px) in segments.iter().zip(outs).zip(&pixels) {
             if let Some(e) = out.error {
                 return Err(e);
             }
-            for (mb, px) in seg.clone().zip(&out.pixels) {
+            for (mb, px) in seg.clone().zip(px) {
                 recon::store_mb(&mut self.recon, mb % mbw, mb / mbw, px);
             }
             stats.intra_mbs += out.stats.intra_mbs;
@@ -513,6 +536,8 @@ impl Encoder {
         for (dst, m) in self.prev_mvs.iter_mut().zip(&motion) {
             *dst = if kind == VopType::P { m.mv } else { [0, 0] };
         }
+        self.motion = motion;
+        self.pixels = pixels;
         Ok((packets, fcode, stats))
     }
 }
@@ -568,7 +593,6 @@ struct PacketOut {
 #[derive(Default)]
 struct SegmentOut {
     packets: Vec<PacketOut>,
-    pixels: Vec<MbPixels>,
     stats: VopStats,
     error: Option<Error>,
 }
@@ -584,25 +608,43 @@ struct SegmentJob<'a> {
     partitioned: bool,
     rounding: Rounding,
     four_mv: bool,
+    /// Inter residual blocks whose absolute sum is below this quantise to
+    /// all zeros (see `zero_block_sum`).
+    zero_block_sum: i32,
 }
 
 impl SegmentJob<'_> {
-    fn code(&self, seg: Range<usize>, state: &mut PredState) -> SegmentOut {
-        let mut out = SegmentOut {
-            pixels: Vec::with_capacity(seg.len()),
-            ..SegmentOut::default()
-        };
+    fn code(
+        &self,
+        seg: Range<usize>,
+        state: &mut PredState,
+        pixels: &mut Vec<MbPixels>,
+    ) -> SegmentOut {
+        let mut out = SegmentOut::default();
+        pixels.clear();
         let kind = self.ctx.kind;
         let mut plain = BitWriter::new();
         let mut part = PartitionedWriter::new();
         let mut packet_start = seg.start;
+        let mut pred = [0u8; 384];
         for mb in seg.clone() {
             let (mbx, mby) = (mb % self.mbw, mb / self.mbw);
             let packet = packet_start as u32;
+            let mut has_pred = false;
             let code = match kind {
                 VopType::I => self.intra_code(state, mbx, mby, packet),
                 VopType::P => {
-                    self.p_code(state, mbx, mby, packet, &self.motion[mb], &mut out.stats)
+                    let m = self.p_code(
+                        state,
+                        mbx,
+                        mby,
+                        packet,
+                        &self.motion[mb],
+                        &mut out.stats,
+                        &mut pred,
+                    );
+                    has_pred = m.not_coded || !m.mb_type.is_intra();
+                    m
                 }
             };
             if self.partitioned {
@@ -611,13 +653,21 @@ impl SegmentJob<'_> {
                 write_mb(&mut plain, &code, kind, self.ctx.fcode);
             }
             let mut px = [0u8; 384];
-            if let Err(e) =
-                recon::reconstruct_mb(state, &self.ctx, mbx, mby, packet, self.qp, &code, &mut px)
-            {
+            if let Err(e) = recon::reconstruct_mb(
+                state,
+                &self.ctx,
+                mbx,
+                mby,
+                packet,
+                self.qp,
+                &code,
+                has_pred.then_some(&pred),
+                &mut px,
+            ) {
                 out.error = Some(e);
                 return out;
             }
-            out.pixels.push(px);
+            pixels.push(px);
             if code.not_coded {
                 out.stats.skipped_mbs += 1;
             } else if code.mb_type.is_intra() {
@@ -737,6 +787,7 @@ impl SegmentJob<'_> {
         packet: u32,
         motion: &MbMotion,
         stats: &mut VopStats,
+        pred_px: &mut MbPixels,
     ) -> MbCode {
         let fcode = self.ctx.fcode;
         let lambda = self.lambda;
@@ -746,7 +797,7 @@ impl SegmentJob<'_> {
             + vlc::mv_component_bits(wrap_mv(motion.mv[1] - pred[1], fcode), fcode);
         let cost1 = motion.sad + lambda * bits1;
         let mut cost4 = u32::MAX;
-        if self.four_mv {
+        if self.four_mv && motion.searched4 {
             // Price the four vectors with their real predictors.
             let mut bits = 0;
             for b in 0..4 {
@@ -782,17 +833,24 @@ impl SegmentJob<'_> {
             ];
         }
         let reference = self.ctx.reference.expect("P-VOP has a reference");
-        let mut px = [0u8; 384];
-        predict_mb(reference, mbx, mby, &mvs, four, self.ctx.rounding, &mut px);
+        let px = pred_px;
+        predict_mb(reference, mbx, mby, &mvs, four, self.ctx.rounding, px);
         for b in 0..6 {
             let (src, stride) = self.src_block(mbx, mby, b);
             let (off, pstride) = block_layout(b);
             let mut resid = [0i16; 64];
+            let mut sum = 0i32;
             for r in 0..8 {
                 for c in 0..8 {
-                    resid[r * 8 + c] =
-                        i16::from(src[r * stride + c]) - i16::from(px[off + r * pstride + c]);
+                    let d = i16::from(src[r * stride + c]) - i16::from(px[off + r * pstride + c]);
+                    resid[r * 8 + c] = d;
+                    sum += i32::from(d.abs());
                 }
+            }
+            // Every coefficient is at most a quarter of the residual's
+            // absolute sum: below the dead zone the block is all zeros.
+            if sum < self.zero_block_sum {
+                continue;
             }
             let mut coef = [0i16; 64];
             tessera_dsp::fdct_8x8(&resid, &mut coef);
@@ -816,6 +874,23 @@ impl SegmentJob<'_> {
             .sum::<u64>();
         m
     }
+}
+
+/// A bound on the absolute sum of an inter residual block below which
+/// every quantised coefficient is zero: |F(u,v)| <= sum / 4 for the 8x8 DCT,
+/// and a level is zero while |F| stays under the dead zone. Eight of margin
+/// cover the integer transform's rounding.
+fn zero_block_sum(method: &QuantType, qp: u8, rounding: Rounding) -> i32 {
+    let q = i32::from(qp);
+    // 16 |F| below which the level is 0.
+    let dead16 = match method {
+        QuantType::H263 => 2 * q * (16 - rounding.inter),
+        QuantType::Mpeg { inter, .. } => {
+            let w = i32::from(inter.iter().copied().min().unwrap_or(16));
+            w * q * (16 - rounding.inter) / 16
+        }
+    };
+    (4 * dead16 / 16 - 8).max(0)
 }
 
 /// Exact bits of a block's coefficient events (scan order, from index 1
