@@ -778,7 +778,7 @@ impl SegmentJob<'_> {
         m
     }
 
-    #[allow(clippy::needless_range_loop)]
+    #[allow(clippy::needless_range_loop, clippy::too_many_arguments)]
     fn p_code(
         &self,
         state: &mut PredState,
