@@ -17,6 +17,12 @@ fn main() {
     let mut cfg = EncoderConfig::new(hdr.width, hdr.height, hdr.rate);
     cfg.rate = RateControl::Qp(a[2].parse().unwrap());
     cfg.gop = a.get(4).map_or(300, |g| g.parse().unwrap());
+    if std::env::var("MPEGQ").is_ok() {
+        cfg.quant = tessera_mpeg4::header::QuantType::Mpeg {
+            intra: tessera_mpeg4::tables::DEFAULT_INTRA_QMAT,
+            inter: tessera_mpeg4::tables::DEFAULT_NON_INTRA_QMAT,
+        };
+    }
     if std::env::var("NO4MV").is_ok() {
         cfg.four_mv = false;
     }

@@ -92,6 +92,20 @@ impl MbCode {
         }
     }
 
+    /// Resets every field but the levels to those of `new(mb_type)`:
+    /// encoders reuse one `MbCode` and overwrite the levels of each block
+    /// they code (readers look only at coded blocks, and at every block of
+    /// an intra macroblock).
+    pub fn reset(&mut self, mb_type: MbType) {
+        self.not_coded = false;
+        self.mb_type = mb_type;
+        self.ac_pred = false;
+        self.cbp = 0;
+        self.dquant = 0;
+        self.mvd = [[0; 2]; 4];
+        self.dc_diff = [0; 6];
+    }
+
     pub fn skipped() -> MbCode {
         MbCode {
             not_coded: true,

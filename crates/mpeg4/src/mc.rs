@@ -192,6 +192,91 @@ fn sad_rows<const W: usize>(
     }
 }
 
+/// Interpolates the leading multiple-of-16 part of a row (leaving one sample
+/// of look-ahead) and returns where the scalar tail must start.
+#[cfg(target_arch = "x86_64")]
+fn interpolate_row_simd(
+    row: &[u8],
+    next: &[u8],
+    h: &mut [u8],
+    v: &mut [u8],
+    hv: &mut [u8],
+    rc: u16,
+) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi16, _mm_loadu_si128, _mm_packus_epi16, _mm_set1_epi16,
+        _mm_setzero_si128, _mm_srli_epi16, _mm_storeu_si128, _mm_unpackhi_epi8, _mm_unpacklo_epi8,
+    };
+    let n = row
+        .len()
+        .min(next.len())
+        .min(h.len())
+        .min(v.len())
+        .min(hv.len());
+    let mut x = 0;
+    // SAFETY: SSE2 is always enabled on x86_64; every load reads 16 bytes at
+    // x or x + 1 with x + 17 <= n, and every store writes 16 bytes at x with
+    // x + 16 <= n, inside slices of at least n bytes.
+    unsafe {
+        let zero = _mm_setzero_si128();
+        let one = _mm_set1_epi16((1 - rc as i16).max(0));
+        let two = _mm_set1_epi16(2 - rc as i16);
+        while x + 17 <= n {
+            let load = |s: &[u8], at: usize| _mm_loadu_si128(s.as_ptr().add(at).cast::<__m128i>());
+            let (a, b, c, d) = (
+                load(row, x),
+                load(row, x + 1),
+                load(next, x),
+                load(next, x + 1),
+            );
+            let mut outs = [zero; 6];
+            for (half, widen) in [(0usize, true), (1, false)] {
+                let w = |m: __m128i| {
+                    if widen {
+                        _mm_unpacklo_epi8(m, zero)
+                    } else {
+                        _mm_unpackhi_epi8(m, zero)
+                    }
+                };
+                let (a, b, c, d) = (w(a), w(b), w(c), w(d));
+                let ab = _mm_add_epi16(a, b);
+                outs[half] = _mm_srli_epi16(_mm_add_epi16(ab, one), 1);
+                outs[2 + half] = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(a, c), one), 1);
+                outs[4 + half] = _mm_srli_epi16(
+                    _mm_add_epi16(_mm_add_epi16(ab, _mm_add_epi16(c, d)), two),
+                    2,
+                );
+            }
+            _mm_storeu_si128(
+                h.as_mut_ptr().add(x).cast::<__m128i>(),
+                _mm_packus_epi16(outs[0], outs[1]),
+            );
+            _mm_storeu_si128(
+                v.as_mut_ptr().add(x).cast::<__m128i>(),
+                _mm_packus_epi16(outs[2], outs[3]),
+            );
+            _mm_storeu_si128(
+                hv.as_mut_ptr().add(x).cast::<__m128i>(),
+                _mm_packus_epi16(outs[4], outs[5]),
+            );
+            x += 16;
+        }
+    }
+    x
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn interpolate_row_simd(
+    _: &[u8],
+    _: &[u8],
+    _: &mut [u8],
+    _: &mut [u8],
+    _: &mut [u8],
+    _: u16,
+) -> usize {
+    0
+}
+
 /// Half-sample interpolations of a whole reference plane for one rounding
 /// type: `planes[k]` for k = 1 (horizontal), 2 (vertical), 3 (both) share the
 /// reference's geometry, so the prediction at any half-sample vector is a
@@ -220,19 +305,18 @@ impl HalfPlanes {
             let ho = &mut h[y * stride..(y + 1) * stride];
             let vo = &mut v[y * stride..(y + 1) * stride];
             let hvo = &mut hv[y * stride..(y + 1) * stride];
-            for (o, (&a, &b)) in ho.iter_mut().zip(row.iter().zip(&row[1..])) {
-                *o = ((u16::from(a) + u16::from(b) + 1 - rc) >> 1) as u8;
+            let x = interpolate_row_simd(row, next, ho, vo, hvo, rc);
+            for i in x..stride {
+                let (p, s) = (u16::from(row[i]), u16::from(next[i]));
+                let (q, t) = if i + 1 < stride {
+                    (u16::from(row[i + 1]), u16::from(next[i + 1]))
+                } else {
+                    (p, s)
+                };
+                ho[i] = ((p + q + 1 - rc) >> 1) as u8;
+                vo[i] = ((p + s + 1 - rc) >> 1) as u8;
+                hvo[i] = ((p + q + s + t + 2 - rc) >> 2) as u8;
             }
-            for (o, (&a, &c)) in vo.iter_mut().zip(row.iter().zip(next)) {
-                *o = ((u16::from(a) + u16::from(c) + 1 - rc) >> 1) as u8;
-            }
-            let pairs = row.iter().zip(&row[1..]).zip(next.iter().zip(&next[1..]));
-            for (o, ((&a, &b), (&c, &d))) in hvo.iter_mut().zip(pairs) {
-                *o = ((u16::from(a) + u16::from(b) + u16::from(c) + u16::from(d) + 2 - rc) >> 2)
-                    as u8;
-            }
-            ho[stride - 1] = row[stride - 1];
-            hvo[stride - 1] = row[stride - 1];
         }
         let last = (rows - 1) * stride;
         for p in [h, v, hv] {

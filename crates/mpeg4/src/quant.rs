@@ -44,7 +44,7 @@ pub fn quantize_intra_dc(dc: i32, scaler: i32) -> i32 {
 }
 
 /// How the encoder rounds levels. With `u` the coefficient in units of the
-/// quantiser step (`|F| / 2q` for the H.263 method, `16 |F| / (W q)` for the
+/// quantiser step (`|F| / 2q` for the H.263 method, `8 |F| / (W q)` for the
 /// MPEG method), the level is `floor(u + bias / 16)`. Zero bias picks the
 /// nearest non-zero reconstruction for H.263 and inter MPEG levels; negative
 /// bias widens the dead zone, trading distortion for fewer coded levels.
@@ -108,8 +108,10 @@ pub fn quantize_block(
         } => {
             let weights = if intra { wi } else { wn };
             for (i, c) in block.iter_mut().enumerate().skip(start) {
+                // u = 8 |F| / (W q): F = 2 L W q / 16 (intra) or
+                // (2 L + 1) W q / 16 (inter).
                 let d = i32::from(weights[i]) * q;
-                let level = ((i32::from(*c).abs() * 16 + d * bias / 16).max(0) / d).min(2047);
+                let level = ((i32::from(*c).abs() * 128 + d * bias).max(0) / (16 * d)).min(2047);
                 let v = if *c < 0 { -level } else { level };
                 *c = v as i16;
                 any |= v;
@@ -150,7 +152,8 @@ pub fn dequantize_block(block: &mut [i16; 64], qp: u8, intra: bool, method: &Qua
                 let l = i32::from(*c);
                 if l != 0 {
                     let k = if intra { 0 } else { l.signum() };
-                    let v = ((2 * l + k) * i32::from(weights[i]) * q / 32).clamp(-2048, 2047);
+                    // 7.4.4.2: ((2 QF + k) W q) / 16, truncating.
+                    let v = ((2 * l + k) * i32::from(weights[i]) * q / 16).clamp(-2048, 2047);
                     *c = v as i16;
                     sum += v;
                 }

@@ -54,6 +54,12 @@ pub struct EncoderConfig {
     pub data_partitioned: bool,
     pub quant: QuantType,
     pub four_mv: bool,
+    /// Code every macroblock intra again after this many inter codings
+    /// (0 = never). H.263 mandates 132 to bound the drift between encoder
+    /// and decoder inverse DCTs; MPEG-4 decoders conforming to IEEE 1180
+    /// drift little (our stream decoded by ffmpeg stays above 50 dB after
+    /// 300 P-VOPs), so it is off by default, as in ffmpeg.
+    pub intra_refresh: u32,
     pub threads: usize,
     /// Text of the user data after the VOL.
     pub user_data: String,
@@ -72,6 +78,7 @@ impl EncoderConfig {
             data_partitioned: false,
             quant: QuantType::H263,
             four_mv: true,
+            intra_refresh: 0,
             threads: 1,
             user_data: format!("tessera {}", env!("CARGO_PKG_VERSION")),
         }
@@ -149,25 +156,6 @@ impl EncodedVop {
     }
 }
 
-/// Squared error between two planes over their true (edge) area.
-fn plane_sse(a: &crate::picture::Padded, b: &crate::picture::Padded) -> u64 {
-    let mut total = 0u64;
-    for y in 0..a.edge_h {
-        let (ra, rb) = (&a.row(y)[..a.edge_w], &b.row(y)[..a.edge_w]);
-        // Per row in 32 bits (at most 8191 * 255^2 < 2^31): vectorizes.
-        let row: u32 = ra
-            .iter()
-            .zip(rb)
-            .map(|(&x, &y)| {
-                let d = i32::from(x) - i32::from(y);
-                (d * d) as u32
-            })
-            .sum();
-        total += u64::from(row);
-    }
-    total
-}
-
 /// The MPEG-4 Part 2 encoder.
 #[derive(Debug)]
 pub struct Encoder {
@@ -183,6 +171,9 @@ pub struct Encoder {
     sync_seconds: u64,
     rounding: bool,
     prev_mvs: Vec<[i32; 2]>,
+    /// Per macroblock: inter codings since its last intra coding (IDCT
+    /// mismatch control, see `REFRESH_PERIOD`).
+    refresh: Vec<u16>,
     rc: rc::RateController,
     states: Vec<PredState>,
     half: HalfPlanes,
@@ -255,6 +246,10 @@ impl Encoder {
             recon: Picture::new(cfg.width, cfg.height),
             reference: Picture::new(cfg.width, cfg.height),
             prev_mvs: vec![[0, 0]; mbs],
+            // Staggered so the forced intra macroblocks spread over VOPs.
+            refresh: (0..mbs)
+                .map(|i| refresh_offset(i, cfg.intra_refresh))
+                .collect(),
             states: Vec::new(),
             half: HalfPlanes::default(),
             motion: Vec::new(),
@@ -336,7 +331,7 @@ impl Encoder {
             self.rounding = !self.rounding;
         }
         let vop_start = w.bit_len();
-        let (mut packets, fcode, stats) = self.code_vop(kind, qp)?;
+        let (mut packets, fcode, stats, sse) = self.code_vop(kind, qp)?;
         let h = VopHeader {
             kind,
             modulo_time_base: (seconds - self.sync_seconds) as u32,
@@ -365,7 +360,6 @@ impl Encoder {
         w.stuff_to_byte();
         let bits = w.bit_len() - vop_start;
         self.rc.update(kind, qp, bits);
-        let sse = [0, 1, 2].map(|p| plane_sse(&self.src.planes[p], &self.recon.planes[p]));
         std::mem::swap(&mut self.reference, &mut self.recon);
         self.reference.extend_edges();
         self.frames += 1;
@@ -403,7 +397,11 @@ impl Encoder {
         }
     }
 
-    fn code_vop(&mut self, kind: VopType, qp: u8) -> Result<(Vec<PacketOut>, u8, VopStats)> {
+    fn code_vop(
+        &mut self,
+        kind: VopType,
+        qp: u8,
+    ) -> Result<(Vec<PacketOut>, u8, VopStats, [u64; 3])> {
         let (mbw, mbh) = (self.vol.mb_width(), self.vol.mb_height());
         let segments = self.segments();
         while self.states.len() < segments.len() {
@@ -501,6 +499,8 @@ impl Encoder {
             partitioned: self.cfg.data_partitioned,
             rounding: Rounding::for_method(&quant),
             zero_block_sum: zero_block_sum(&quant, qp, Rounding::for_method(&quant)),
+            refresh: &self.refresh,
+            refresh_period: self.cfg.intra_refresh,
             four_mv: self.cfg.four_mv,
         };
         let mut pixels = std::mem::take(&mut self.pixels);
@@ -518,6 +518,8 @@ impl Encoder {
         });
         let mut packets = Vec::new();
         let mut stats = VopStats::default();
+        let mut sse = [0u64; 3];
+        let mut coded = Vec::with_capacity(mbw * mbh);
         for ((seg, out), px) in segments.iter().zip(outs).zip(&pixels) {
             if let Some(e) = out.error {
                 return Err(e);
@@ -530,16 +532,47 @@ impl Encoder {
             stats.inter4v_mbs += out.stats.inter4v_mbs;
             stats.skipped_mbs += out.stats.skipped_mbs;
             stats.motion_bits += out.stats.motion_bits;
+            for (t, s) in sse.iter_mut().zip(out.sse) {
+                *t += s;
+            }
+            coded.extend_from_slice(&out.coded);
             packets.extend(out.packets);
         }
         stats.packets = packets.len() as u32;
+        for (i, (count, coded)) in self.refresh.iter_mut().zip(&coded).enumerate() {
+            *count = match coded {
+                // After an I-VOP the refreshes stay staggered.
+                Coded::Intra if kind == VopType::I => refresh_offset(i, self.cfg.intra_refresh),
+                Coded::Intra => 0,
+                Coded::Inter => count.saturating_add(1),
+                Coded::Skipped => *count,
+            };
+        }
         for (dst, m) in self.prev_mvs.iter_mut().zip(&motion) {
             *dst = if kind == VopType::P { m.mv } else { [0, 0] };
         }
         self.motion = motion;
         self.pixels = pixels;
-        Ok((packets, fcode, stats))
+        Ok((packets, fcode, stats, sse))
     }
+}
+
+/// Starting count of macroblock `i` for a refresh period: staggered so the
+/// forced intra macroblocks spread over VOPs instead of arriving together.
+fn refresh_offset(i: usize, period: u32) -> u16 {
+    if period == 0 {
+        0
+    } else {
+        ((i * 37) % period as usize) as u16
+    }
+}
+
+/// How a macroblock ended up coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coded {
+    Intra,
+    Inter,
+    Skipped,
 }
 
 /// Smallest `f_code` whose range holds vectors with components in
@@ -593,7 +626,9 @@ struct PacketOut {
 #[derive(Default)]
 struct SegmentOut {
     packets: Vec<PacketOut>,
+    coded: Vec<Coded>,
     stats: VopStats,
+    sse: [u64; 3],
     error: Option<Error>,
 }
 
@@ -611,6 +646,8 @@ struct SegmentJob<'a> {
     /// Inter residual blocks whose absolute sum is below this quantise to
     /// all zeros (see `zero_block_sum`).
     zero_block_sum: i32,
+    refresh: &'a [u16],
+    refresh_period: u32,
 }
 
 impl SegmentJob<'_> {
@@ -627,14 +664,15 @@ impl SegmentJob<'_> {
         let mut part = PartitionedWriter::new();
         let mut packet_start = seg.start;
         let mut pred = [0u8; 384];
+        let mut code = MbCode::new(MbType::Intra);
         for mb in seg.clone() {
             let (mbx, mby) = (mb % self.mbw, mb / self.mbw);
             let packet = packet_start as u32;
             let mut has_pred = false;
-            let code = match kind {
-                VopType::I => self.intra_code(state, mbx, mby, packet),
+            match kind {
+                VopType::I => self.intra_code(state, mbx, mby, packet, &mut code),
                 VopType::P => {
-                    let m = self.p_code(
+                    self.p_code(
                         state,
                         mbx,
                         mby,
@@ -642,11 +680,11 @@ impl SegmentJob<'_> {
                         &self.motion[mb],
                         &mut out.stats,
                         &mut pred,
+                        &mut code,
                     );
-                    has_pred = m.not_coded || !m.mb_type.is_intra();
-                    m
+                    has_pred = code.not_coded || !code.mb_type.is_intra();
                 }
-            };
+            }
             if self.partitioned {
                 part.push(&code, kind, self.ctx.fcode);
             } else {
@@ -667,6 +705,14 @@ impl SegmentJob<'_> {
                 out.error = Some(e);
                 return out;
             }
+            self.add_sse(mbx, mby, &px, &mut out.sse);
+            out.coded.push(if code.not_coded {
+                Coded::Skipped
+            } else if code.mb_type.is_intra() {
+                Coded::Intra
+            } else {
+                Coded::Inter
+            });
             pixels.push(px);
             if code.not_coded {
                 out.stats.skipped_mbs += 1;
@@ -703,6 +749,40 @@ impl SegmentJob<'_> {
         out
     }
 
+    /// Adds a reconstructed macroblock's squared error against the source,
+    /// over the visible area only, to `sse` (Y, Cb, Cr).
+    fn add_sse(&self, mbx: usize, mby: usize, px: &MbPixels, sse: &mut [u64; 3]) {
+        for (plane, (off, size)) in [(0usize, 16usize), (256, 8), (320, 8)]
+            .into_iter()
+            .enumerate()
+        {
+            let p = &self.src.planes[plane];
+            let (x0, y0) = (mbx * size, mby * size);
+            let w = p.edge_w.saturating_sub(x0).min(size);
+            let h = p.edge_h.saturating_sub(y0).min(size);
+            let mut total = 0u32;
+            for r in 0..h {
+                let src = &p.row(y0 + r)[x0..x0 + w];
+                let rec = &px[off + r * size..off + r * size + w];
+                total += src
+                    .iter()
+                    .zip(rec)
+                    .map(|(&a, &b)| {
+                        let d = i32::from(a) - i32::from(b);
+                        (d * d) as u32
+                    })
+                    .sum::<u32>();
+            }
+            sse[plane] += u64::from(total);
+        }
+    }
+
+    /// Whether a macroblock is due its periodic intra refresh.
+    fn refresh_due(&self, mbx: usize, mby: usize) -> bool {
+        self.refresh_period > 0
+            && u32::from(self.refresh[mby * self.mbw + mbx]) >= self.refresh_period
+    }
+
     fn src_block(&self, mbx: usize, mby: usize, b: usize) -> (&[u8], usize) {
         let (plane, x, y) = if b < 4 {
             (0, mbx * 16 + (b & 1) * 8, mby * 16 + (b >> 1) * 8)
@@ -715,10 +795,17 @@ impl SegmentJob<'_> {
 
     // Blocks index several per-block arrays at once.
     #[allow(clippy::needless_range_loop)]
-    fn intra_code(&self, state: &mut PredState, mbx: usize, mby: usize, packet: u32) -> MbCode {
+    fn intra_code(
+        &self,
+        state: &mut PredState,
+        mbx: usize,
+        mby: usize,
+        packet: u32,
+        m: &mut MbCode,
+    ) {
         let qp = self.qp;
         state.begin_mb(mbx, mby, packet, true, qp);
-        let mut m = MbCode::new(MbType::Intra);
+        m.reset(MbType::Intra);
         let mut qfs = [[0i16; 64]; 6];
         let mut preds = Vec::with_capacity(6);
         for b in 0..6 {
@@ -775,7 +862,6 @@ impl SegmentJob<'_> {
                 m.cbp |= 0x20 >> b;
             }
         }
-        m
     }
 
     #[allow(clippy::needless_range_loop, clippy::too_many_arguments)]
@@ -788,7 +874,8 @@ impl SegmentJob<'_> {
         motion: &MbMotion,
         stats: &mut VopStats,
         pred_px: &mut MbPixels,
-    ) -> MbCode {
+        m: &mut MbCode,
+    ) {
         let fcode = self.ctx.fcode;
         let lambda = self.lambda;
         state.begin_mb(mbx, mby, packet, false, self.qp);
@@ -811,11 +898,11 @@ impl SegmentJob<'_> {
             state.set_mv_all(mbx, mby, [0, 0]);
         }
         let inter_cost = cost1.min(cost4);
-        if motion.intra_sad + 500 < inter_cost {
-            return self.intra_code(state, mbx, mby, packet);
+        if motion.intra_sad + 500 < inter_cost || self.refresh_due(mbx, mby) {
+            return self.intra_code(state, mbx, mby, packet, m);
         }
         let four = cost4 < cost1;
-        let mut m = MbCode::new(if four { MbType::Inter4V } else { MbType::Inter });
+        m.reset(if four { MbType::Inter4V } else { MbType::Inter });
         let mvs = if four { motion.mv4 } else { [motion.mv; 4] };
         if four {
             for b in 0..4 {
@@ -838,15 +925,7 @@ impl SegmentJob<'_> {
         for b in 0..6 {
             let (src, stride) = self.src_block(mbx, mby, b);
             let (off, pstride) = block_layout(b);
-            let mut resid = [0i16; 64];
-            let mut sum = 0i32;
-            for r in 0..8 {
-                for c in 0..8 {
-                    let d = i16::from(src[r * stride + c]) - i16::from(px[off + r * pstride + c]);
-                    resid[r * 8 + c] = d;
-                    sum += i32::from(d.abs());
-                }
-            }
+            let (resid, sum) = residual(src, stride, &px[off..], pstride);
             // Every coefficient is at most a quarter of the residual's
             // absolute sum: below the dead zone the block is all zeros.
             if sum < self.zero_block_sum {
@@ -863,7 +942,9 @@ impl SegmentJob<'_> {
         }
         if !four && mvs[0] == [0, 0] && m.cbp == 0 {
             state.set_mv_all(mbx, mby, [0, 0]);
-            return MbCode::skipped();
+            m.reset(MbType::Inter);
+            m.not_coded = true;
+            return;
         }
         let n = m.mb_type.vectors();
         stats.motion_bits += m.mvd[..n]
@@ -872,8 +953,30 @@ impl SegmentJob<'_> {
                 u64::from(vlc::mv_component_bits(d[0], fcode) + vlc::mv_component_bits(d[1], fcode))
             })
             .sum::<u64>();
-        m
     }
+}
+
+/// Source minus prediction of an 8x8 block, and its absolute sum.
+#[inline]
+fn residual(src: &[u8], stride: usize, pred: &[u8], pstride: usize) -> ([i16; 64], i32) {
+    let mut resid = [0i16; 64];
+    let mut sum = 0i32;
+    for (r, out) in resid.chunks_exact_mut(8).enumerate() {
+        let s: &[u8; 8] = src[r * stride..r * stride + 8]
+            .try_into()
+            .expect("8 samples");
+        let p: &[u8; 8] = pred[r * pstride..r * pstride + 8]
+            .try_into()
+            .expect("8 samples");
+        let mut row = 0i16;
+        for c in 0..8 {
+            let d = i16::from(s[c]) - i16::from(p[c]);
+            out[c] = d;
+            row += d.abs();
+        }
+        sum += i32::from(row);
+    }
+    (resid, sum)
 }
 
 /// A bound on the absolute sum of an inter residual block below which
@@ -882,12 +985,13 @@ impl SegmentJob<'_> {
 /// cover the integer transform's rounding.
 fn zero_block_sum(method: &QuantType, qp: u8, rounding: Rounding) -> i32 {
     let q = i32::from(qp);
-    // 16 |F| below which the level is 0.
+    // 16 |F| below which the level is 0: 2 q (16 - bias) for H.263 (a step
+    // of 2q), 2 W q (16 - bias) / 16 for the MPEG method.
     let dead16 = match method {
         QuantType::H263 => 2 * q * (16 - rounding.inter),
         QuantType::Mpeg { inter, .. } => {
             let w = i32::from(inter.iter().copied().min().unwrap_or(16));
-            w * q * (16 - rounding.inter) / 16
+            2 * w * q * (16 - rounding.inter) / 16
         }
     };
     (4 * dead16 / 16 - 8).max(0)
