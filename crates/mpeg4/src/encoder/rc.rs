@@ -33,9 +33,9 @@ pub fn vbv_buffer_bits(bit_rate: u64, _fps: f64) -> u64 {
 pub struct RateController {
     mode: RateControl,
     fps: f64,
-    /// Per VOP type: bits * qp observed (complexity), decayed average.
-    complexity: [f64; 2],
-    seen: [bool; 2],
+    /// Per VOP type and quantiser: recent bits of a VOP coded at it
+    /// (exponential average; 0 = never seen).
+    bits_at: [[f64; 32]; 2],
     /// Bits spent minus bits budgeted so far.
     debt: f64,
     buffer: f64,
@@ -51,8 +51,7 @@ impl RateController {
         RateController {
             mode: *mode,
             fps,
-            complexity: [0.0; 2],
-            seen: [false; 2],
+            bits_at: [[0.0; 32]; 2],
             debt: 0.0,
             buffer: size * 0.75,
             buffer_size: size.max(rate / fps * 4.0),
@@ -68,6 +67,31 @@ impl RateController {
         }
     }
 
+    /// Predicted bits of a VOP of type `i` at quantiser `q`: the average seen
+    /// at `q`, else scaled from the nearest quantiser seen (bits ~ 1/q), else
+    /// from the other VOP type, else a guess of 1.5 bit/pixel at q = 2.
+    fn predict(&self, i: usize, q: usize) -> f64 {
+        for table in [i, 1 - i] {
+            let factor = if table == i {
+                1.0
+            } else if i == 0 {
+                4.0
+            } else {
+                0.25
+            };
+            if self.bits_at[table][q] > 0.0 {
+                return self.bits_at[table][q] * factor;
+            }
+            let nearest = (1..32)
+                .filter(|&k| self.bits_at[table][k] > 0.0)
+                .min_by_key(|&k| k.abs_diff(q));
+            if let Some(k) = nearest {
+                return self.bits_at[table][k] * k as f64 / q as f64 * factor;
+            }
+        }
+        self.mbs as f64 * 384.0 * 1.5 * 2.0 / q as f64
+    }
+
     /// Quantiser for the next VOP of this type.
     pub fn qp(&mut self, kind: VopType) -> u8 {
         let rate = match self.mode {
@@ -76,27 +100,24 @@ impl RateController {
         };
         let i = Self::index(kind);
         let per_frame = rate / self.fps;
-        // I-VOPs get a larger share; the debt is repaid over about a second.
+        // I-VOPs get a larger share; the debt is repaid over half a second.
         let share = if kind == VopType::I { 4.0 } else { 1.0 };
-        let mut target = per_frame * share - self.debt / self.fps.max(1.0);
+        let mut target = per_frame * share - self.debt / (self.fps * 0.5).max(1.0);
         // Keep the buffer away from its ends.
         let fullness = self.buffer / self.buffer_size;
         target *= (1.5 - fullness).clamp(0.5, 1.5);
-        let target = target.max(per_frame * 0.1).max(self.mbs as f64 * 2.0);
-        let complexity = if self.seen[i] {
-            self.complexity[i]
-        } else if self.seen[1 - i] {
-            self.complexity[1 - i] * if kind == VopType::I { 3.0 } else { 0.33 }
-        } else {
-            // First VOP: about 1.5 bits per pixel at quantiser 2.
-            self.mbs as f64 * 384.0 * 3.0
+        let target = target.max(per_frame * 0.1);
+        let (lo, hi) = match self.last_qp[i] {
+            0 => (1, 31),
+            last => (last.saturating_sub(4).max(1), (last + 4).min(31)),
         };
-        let mut q = (complexity / target).round().clamp(1.0, 31.0) as u8;
-        if self.last_qp[i] != 0 {
-            let last = self.last_qp[i];
-            q = q.clamp(last.saturating_sub(3).max(1), (last + 3).min(31));
-        }
-        q
+        (lo..=hi)
+            .min_by(|&a, &b| {
+                let da = (self.predict(i, usize::from(a)) - target).abs();
+                let db = (self.predict(i, usize::from(b)) - target).abs();
+                da.total_cmp(&db)
+            })
+            .unwrap_or(lo)
     }
 
     /// Records what a VOP cost.
@@ -105,13 +126,12 @@ impl RateController {
             return;
         };
         let i = Self::index(kind);
-        let c = bits as f64 * f64::from(qp);
-        self.complexity[i] = if self.seen[i] {
-            self.complexity[i] * 0.5 + c * 0.5
+        let slot = &mut self.bits_at[i][usize::from(qp)];
+        *slot = if *slot > 0.0 {
+            *slot * 0.5 + bits as f64 * 0.5
         } else {
-            c
+            bits as f64
         };
-        self.seen[i] = true;
         self.last_qp[i] = qp;
         let per_frame = bits_per_second as f64 / self.fps;
         self.debt += bits as f64 - per_frame;
