@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Default, Clone)]
 pub struct BitWriter {
     bytes: Vec<u8>,
-    /// Pending bits, left-aligned in the low `nbits` of `acc`.
+    /// Pending bits: the low `nbits` (< 32) of `acc`, oldest first.
     acc: u64,
     nbits: u32,
 }
@@ -39,13 +39,15 @@ impl BitWriter {
         if n == 0 {
             return;
         }
+        // nbits < 32 before, so at most 63 bits are pending here.
         self.acc = (self.acc << n) | u64::from(value);
         self.nbits += n;
-        while self.nbits >= 8 {
-            self.nbits -= 8;
-            self.bytes.push((self.acc >> self.nbits) as u8);
+        if self.nbits >= 32 {
+            self.nbits -= 32;
+            let word = (self.acc >> self.nbits) as u32;
+            self.bytes.extend_from_slice(&word.to_be_bytes());
+            self.acc &= (1u64 << self.nbits) - 1;
         }
-        self.acc &= (1u64 << self.nbits) - 1;
     }
 
     #[inline]
@@ -65,7 +67,16 @@ impl BitWriter {
     }
 
     pub fn is_byte_aligned(&self) -> bool {
-        self.nbits == 0
+        self.nbits.is_multiple_of(8)
+    }
+
+    /// Moves whole pending bytes into the vector.
+    fn flush_bytes(&mut self) {
+        while self.nbits >= 8 {
+            self.nbits -= 8;
+            self.bytes.push((self.acc >> self.nbits) as u8);
+        }
+        self.acc &= (1u64 << self.nbits) - 1;
     }
 
     /// `next_start_code()` stuffing (6.2.1): one 0 bit then 1 bits up to the
@@ -86,15 +97,21 @@ impl BitWriter {
     /// Appends whole bytes; the writer must be byte aligned.
     pub fn put_bytes(&mut self, data: &[u8]) {
         assert!(self.is_byte_aligned(), "put_bytes on an unaligned writer");
+        self.flush_bytes();
         self.bytes.extend_from_slice(data);
     }
 
     /// Appends another writer's bits (which need not be byte aligned).
     pub fn append(&mut self, other: &BitWriter) {
         if self.is_byte_aligned() {
+            self.flush_bytes();
             self.bytes.extend_from_slice(&other.bytes);
         } else {
-            for &b in &other.bytes {
+            let mut chunks = other.bytes.chunks_exact(4);
+            for c in &mut chunks {
+                self.put(32, u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+            }
+            for &b in chunks.remainder() {
                 self.put(8, u32::from(b));
             }
         }
@@ -102,13 +119,16 @@ impl BitWriter {
     }
 
     /// The bytes written; the writer must be byte aligned.
-    pub fn into_bytes(self) -> Vec<u8> {
+    pub fn into_bytes(mut self) -> Vec<u8> {
         assert!(self.is_byte_aligned(), "into_bytes on an unaligned writer");
+        self.flush_bytes();
         self.bytes
     }
 
-    pub fn as_bytes(&self) -> &[u8] {
+    /// The bytes written so far; the writer must be byte aligned.
+    pub fn as_bytes(&mut self) -> &[u8] {
         assert!(self.is_byte_aligned(), "as_bytes on an unaligned writer");
+        self.flush_bytes();
         &self.bytes
     }
 
