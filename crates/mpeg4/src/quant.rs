@@ -96,7 +96,7 @@ pub fn quantize_block(
             // boundary, for |F| < 4096): all 64 lanes in 16-bit arithmetic
             // vectorize with the x86-64 baseline. The intra DC is put back.
             // step >= 2, so the reciprocal fits 16 bits.
-            let recip = ((65536 + step as u32 - 1) / step as u32) as u16;
+            let recip = 65536_u32.div_ceil(step as u32) as u16;
             let dc = block[0];
             quantize_h263_lanes(block, offset as i16, recip);
             if intra {
@@ -309,7 +309,7 @@ mod tests {
             b[3] = i16::MIN;
             b[4] = i16::MAX;
             let step = 2 + (seed >> 3) % 61;
-            let recip = ((65536 + step - 1) / step) as u16;
+            let recip = 65536_u32.div_ceil(step) as u16;
             let offset = ((seed >> 5) % 64) as i16 - 32;
             let (mut x, mut y) = (b, b);
             quantize_h263_lanes(&mut x, offset, recip);
