@@ -1,8 +1,9 @@
 //! The `tessera` command line, as a library so it can be tested in process
 //! and its commands reused.
 //!
-//! Commands: `probe`, `transcode`, `demo`. `main.rs` only parses arguments
-//! and prints errors.
+//! Commands: `probe`, `transcode`, `encode` and `decode` (MPEG-4 Part 2),
+//! `demo`, `sc`, `rtp`, `fx`. `main.rs` only parses arguments and prints
+//! errors.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
@@ -11,9 +12,12 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use tessera_core::Rational;
 
+pub mod decode;
 pub mod demo;
+pub mod encode;
 pub mod fx;
 pub mod media;
+pub mod mpeg4_rtp;
 pub mod probe;
 pub mod rtp;
 pub mod sc;
@@ -24,7 +28,7 @@ pub mod transcode;
 #[command(
     name = "tessera",
     version,
-    about = "tessera: a software-only parallel video system (DCT-domain JPEG, SC regions, Motion-JPEG files)",
+    about = "tessera: a software-only parallel video system (DCT-domain JPEG, SC regions, Motion-JPEG files, MPEG-4 Part 2)",
     propagate_version = true
 )]
 pub struct Cli {
@@ -66,6 +70,87 @@ pub enum Command {
         /// Worker threads, each coding whole frames (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// Encode to MPEG-4 Part 2 (Simple Profile): a .m4v elementary stream,
+    /// an .mp4 file, or RTP/MP4V-ES (RFC 6416) sent in real time.
+    ///
+    /// Prints frames, bits and kbit/s, PSNR of the reconstruction against
+    /// the input, and speed.
+    Encode {
+        /// A .y4m, .mjpeg or .avi file.
+        input: PathBuf,
+        /// OUT.m4v, OUT.mp4 or rtp://HOST:PORT[?ttl=N&iface=NAME].
+        #[arg(long)]
+        output: String,
+        /// Constant quantiser 1-31 (default 5 unless --bitrate).
+        #[arg(long, conflicts_with = "bitrate")]
+        qp: Option<u8>,
+        /// Target bit rate in bits/s: 800000, 800k, 2M.
+        #[arg(long)]
+        bitrate: Option<String>,
+        /// Distance between I-VOPs in frames (0: only the first).
+        #[arg(long, default_value_t = 300)]
+        gop: u32,
+        /// Motion search range in full samples (1-1024).
+        #[arg(long, default_value_t = 16)]
+        search_range: u32,
+        /// Start a video packet (resync marker) every BITS bits.
+        #[arg(long, value_name = "BITS", conflicts_with = "packet_mbs")]
+        packet_size: Option<u32>,
+        /// Video packets of N macroblocks each.
+        #[arg(long, value_name = "N")]
+        packet_mbs: Option<u32>,
+        /// Data partitioning: motion apart from texture in each packet.
+        #[arg(long)]
+        data_partitioning: bool,
+        /// MPEG quantisation with the default weighting matrices instead
+        /// of H.263.
+        #[arg(long)]
+        mpeg_quant: bool,
+        /// No four-vector (8x8) motion.
+        #[arg(long)]
+        no_4mv: bool,
+        /// Code slices of each VOP on N threads (each slice starts a video
+        /// packet, so the stream depends on N).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
+        /// Stop after this many frames.
+        #[arg(long)]
+        frames: Option<u64>,
+        /// Frame rate for inputs that record none (raw Motion-JPEG).
+        #[arg(long, default_value = "25")]
+        fps: Rational,
+        /// RTP output: write the SDP describing the stream to this file.
+        #[arg(long)]
+        sdp: Option<PathBuf>,
+        /// RTP output: write the --sdp file and exit without sending, so a
+        /// receiver can be started before the stream.
+        #[arg(long)]
+        sdp_only: bool,
+        /// RTP output: largest packet in bytes, RTP header included.
+        #[arg(long, default_value_t = 1400)]
+        max_packet: usize,
+    },
+    /// Decode MPEG-4 Part 2 (.m4v, .mp4, or RTP/MP4V-ES) to .y4m.
+    Decode {
+        /// IN.m4v, IN.mp4, rtp://ADDRESS:PORT, or an SDP file.
+        input: String,
+        /// The .y4m to write.
+        #[arg(long)]
+        output: PathBuf,
+        /// Stop after this many frames.
+        #[arg(long)]
+        frames: Option<u64>,
+        /// Output frame rate (default: the stream's).
+        #[arg(long)]
+        fps: Option<Rational>,
+        /// RTP input: stop after this many seconds (else at the sender's
+        /// RTCP BYE or Ctrl-C).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// RTP input: jitter buffer latency in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        latency_ms: u64,
     },
     /// The semicompressed (SC) format: encode to RTP/SC in a pcap, decode, stats.
     #[command(subcommand)]
@@ -342,6 +427,81 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let summary = transcode::transcode(&input, &output, &options)?;
             println!("{summary}");
+            Ok(())
+        }
+        Command::Encode {
+            input,
+            output,
+            qp,
+            bitrate,
+            gop,
+            search_range,
+            packet_size,
+            packet_mbs,
+            data_partitioning,
+            mpeg_quant,
+            no_4mv,
+            threads,
+            frames,
+            fps,
+            sdp,
+            sdp_only,
+            max_packet,
+        } => {
+            use std::io::IsTerminal;
+            use tessera_mpeg4::encoder::Packets;
+            let destination = encode::Destination::parse(&output)?;
+            let options = encode::Options {
+                qp,
+                bitrate: bitrate
+                    .as_deref()
+                    .map(encode::parse_bitrate)
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                gop,
+                search_range,
+                packets: match (packet_size, packet_mbs) {
+                    (Some(bits), _) => Packets::Bits(bits),
+                    (None, Some(mbs)) => Packets::Macroblocks(mbs),
+                    (None, None) => Packets::Off,
+                },
+                data_partitioned: data_partitioning,
+                mpeg_quant,
+                four_mv: !no_4mv,
+                threads: usize::from(threads),
+                max_frames: frames,
+                fps,
+                sdp: sdp.clone(),
+                max_packet,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let summary = match (&destination, sdp_only, &sdp) {
+                (_, false, _) => encode::encode(&input, &destination, &options)?.to_string(),
+                (encode::Destination::Rtp(url), true, Some(sdp)) => {
+                    encode::write_sdp_only(&input, url, sdp, &options)?
+                }
+                _ => anyhow::bail!("--sdp-only needs an rtp:// output and --sdp FILE"),
+            };
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Decode {
+            input,
+            output,
+            frames,
+            fps,
+            duration,
+            latency_ms,
+        } => {
+            use std::io::IsTerminal;
+            let options = decode::Options {
+                max_frames: frames,
+                fps,
+                duration: duration.map(std::time::Duration::from_secs_f64),
+                latency: std::time::Duration::from_millis(latency_ms),
+                progress: std::io::stderr().is_terminal(),
+            };
+            println!("{}", decode::decode(&input, &output, &options)?);
             Ok(())
         }
         Command::Sc(ScCommand::Encode {

@@ -384,7 +384,7 @@ fn cpu_time() -> Duration {
 }
 
 /// The RTCP address beside an RTP one (port + 1, RFC 3550 11).
-fn rtcp_url(url: &RtpUrl) -> RtpUrl {
+pub(crate) fn rtcp_url(url: &RtpUrl) -> RtpUrl {
     let mut rtcp = url.clone();
     rtcp.address
         .set_port(url.address.port().wrapping_add(1).max(1));
@@ -392,7 +392,7 @@ fn rtcp_url(url: &RtpUrl) -> RtpUrl {
 }
 
 /// Wall-clock time as an RTCP NTP timestamp.
-fn ntp_now() -> u64 {
+pub(crate) fn ntp_now() -> u64 {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
