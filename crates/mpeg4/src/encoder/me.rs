@@ -234,21 +234,10 @@ fn refine_block(
 
 /// Sum of absolute deviations from the mean of a 16x16 luma block.
 pub fn intra_sad(p: &Padded, x: isize, y: isize) -> u32 {
-    let base = p.index(x, y);
-    let mut sum = 0u32;
-    for j in 0..16 {
-        sum += p.data[base + j * p.stride..base + j * p.stride + 16]
-            .iter()
-            .map(|&v| u32::from(v))
-            .sum::<u32>();
-    }
-    let mean = ((sum + 128) >> 8) as u8;
-    let mut dev = 0u32;
-    for j in 0..16 {
-        dev += p.data[base + j * p.stride..base + j * p.stride + 16]
-            .iter()
-            .map(|&v| u32::from(v.abs_diff(mean)))
-            .sum::<u32>();
-    }
-    dev
+    let block = &p.data[p.index(x, y)..];
+    // Sum as the SAD against zeros, deviation as the SAD against the mean.
+    let zeros = [0u8; 16];
+    let sum = sad(block, p.stride, &zeros, 0, 16, 16);
+    let mean = [((sum + 128) >> 8) as u8; 16];
+    sad(block, p.stride, &mean, 0, 16, 16)
 }
