@@ -246,6 +246,10 @@ enum Source {
 }
 
 impl Source {
+    /// `rtp://` and `.sdp` are RTP; a file that starts with an ISO BMFF
+    /// `ftyp` box is MP4 whatever its name (ffmpeg writes `.m4v` as
+    /// Apple's MP4 variant unless told `-f m4v`); otherwise the extension,
+    /// or a start code at the beginning, says a raw elementary stream.
     fn of(input: &str) -> Result<Source> {
         if input.starts_with("rtp://") || input.starts_with("udp://") {
             return Ok(Source::Rtp);
@@ -254,12 +258,19 @@ impl Source {
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
+        let mut head = [0u8; 12];
+        let n = File::open(input)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0);
+        let head = &head[..n];
         match ext.as_deref() {
+            Some("sdp") => Ok(Source::Rtp),
+            _ if head.get(4..8) == Some(b"ftyp") => Ok(Source::Mp4),
             Some("m4v" | "cmp" | "mpg4") => Ok(Source::M4v),
             Some("mp4" | "m4p" | "mov") => Ok(Source::Mp4),
-            Some("sdp") => Ok(Source::Rtp),
+            _ if head.starts_with(&[0, 0, 1]) => Ok(Source::M4v),
             _ => bail!(
-                "{input}: cannot tell the input format from the extension (use .m4v, .mp4, .sdp or rtp://ADDRESS:PORT)"
+                "{input}: cannot tell the input format (use .m4v, .mp4, .sdp or rtp://ADDRESS:PORT)"
             ),
         }
     }

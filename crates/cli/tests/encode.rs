@@ -240,6 +240,44 @@ fn mpeg_quantisation() {
 }
 
 #[test]
+fn decodes_ffmpeg_streams_in_every_wrapping() {
+    let dir = temp_dir();
+    let d = dir.path();
+    let source = y4m(d, "352x288", 30);
+    // A raw elementary stream, Apple's MP4 variant (what ffmpeg makes of
+    // a .m4v name without -f m4v) and an MP4.
+    for (name, format) in [
+        ("raw.m4v", "m4v"),
+        ("ipod.m4v", "ipod"),
+        ("file.mp4", "mp4"),
+    ] {
+        let path = d.join(name);
+        run_ffmpeg([
+            OsStr::new("-i"),
+            source.as_os_str(),
+            OsStr::new("-c:v"),
+            OsStr::new("mpeg4"),
+            OsStr::new("-g"),
+            OsStr::new("12"),
+            OsStr::new("-q:v"),
+            OsStr::new("4"),
+            OsStr::new("-f"),
+            OsStr::new(format),
+            path.as_os_str(),
+        ]);
+        let ours = d.join(format!("{name}.y4m"));
+        let summary = ok(&["decode", &s(&path), "--output", &s(&ours)]);
+        assert!(summary.contains("30 frames 352x288"), "{summary}");
+        let got = read_y4m(&ours);
+        let theirs = ffmpeg_yuv(&path, 352, 288);
+        assert_eq!(got.len(), 30, "{name}");
+        for (i, (x, y)) in got.iter().zip(&theirs).enumerate() {
+            check_close(&format!("ffmpeg {name} frame {i}"), x, y, 45.0, 255).unwrap();
+        }
+    }
+}
+
+#[test]
 fn bitrate_lands_within_five_percent_of_the_target() {
     let dir = temp_dir();
     let d = dir.path();
