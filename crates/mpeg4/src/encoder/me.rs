@@ -143,29 +143,34 @@ pub fn search_mb(
             break;
         }
     }
-    // Half-sample refinement around the best full-sample vector.
+    // Half-sample refinement around the best full-sample vector: the four
+    // axial neighbours, then the one diagonal between the better
+    // horizontal and the better vertical side (5 candidates, not 8).
     let full = [best[0] * 2, best[1] * 2];
     let mut mv = full;
     let mut best_sad = planes.sad16(x, y, best[0], best[1], u32::MAX);
     let mut best_total = best_sad + mv_cost(full, pred, s);
-    for d in [
-        [-1, -1],
-        [0, -1],
-        [1, -1],
-        [-1, 0],
-        [1, 0],
-        [-1, 1],
-        [0, 1],
-        [1, 1],
-    ] {
-        let v = [full[0] + d[0], full[1] + d[1]];
+    let mut side = [[0u32; 2]; 2];
+    for (axis, d) in [(0, -1), (0, 1), (1, -1), (1, 1)] {
+        let mut v = full;
+        v[axis] += d;
         let sd = planes.sad_half(x, y, v, 16);
         let total = sd + mv_cost(v, pred, s);
+        side[axis][usize::from(d > 0)] = total;
         if total < best_total {
             best_total = total;
             best_sad = sd;
             mv = v;
         }
+    }
+    let dx = if side[0][1] < side[0][0] { 1 } else { -1 };
+    let dy = if side[1][1] < side[1][0] { 1 } else { -1 };
+    let v = [full[0] + dx, full[1] + dy];
+    let sd = planes.sad_half(x, y, v, 16);
+    let total = sd + mv_cost(v, pred, s);
+    if total < best_total {
+        best_sad = sd;
+        mv = v;
     }
     let mut out = MbMotion {
         mv,
