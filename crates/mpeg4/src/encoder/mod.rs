@@ -651,7 +651,37 @@ struct SegmentJob<'a> {
 }
 
 impl SegmentJob<'_> {
+    /// Codes a segment, with the AVX2 build of the same code where the
+    /// processor has it (`tessera_dsp`'s dispatcher decides, and
+    /// `TESSERA_CPU=scalar` forces the baseline build): the loops the
+    /// compiler vectorizes run twice as wide; results are identical.
     fn code(
+        &self,
+        seg: Range<usize>,
+        state: &mut PredState,
+        pixels: &mut Vec<MbPixels>,
+    ) -> SegmentOut {
+        #[cfg(target_arch = "x86_64")]
+        if tessera_dsp::active_kernels() == "avx2" {
+            // SAFETY: the dispatcher chose AVX2 only after detecting it.
+            return unsafe { self.code_avx2(seg, state, pixels) };
+        }
+        self.code_body(seg, state, pixels)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn code_avx2(
+        &self,
+        seg: Range<usize>,
+        state: &mut PredState,
+        pixels: &mut Vec<MbPixels>,
+    ) -> SegmentOut {
+        self.code_body(seg, state, pixels)
+    }
+
+    #[inline(always)]
+    fn code_body(
         &self,
         seg: Range<usize>,
         state: &mut PredState,
@@ -751,6 +781,7 @@ impl SegmentJob<'_> {
 
     /// Adds a reconstructed macroblock's squared error against the source,
     /// over the visible area only, to `sse` (Y, Cb, Cr).
+    #[inline(always)]
     fn add_sse(&self, mbx: usize, mby: usize, px: &MbPixels, sse: &mut [u64; 3]) {
         for (plane, (off, size)) in [(0usize, 16usize), (256, 8), (320, 8)]
             .into_iter()
@@ -795,6 +826,7 @@ impl SegmentJob<'_> {
 
     // Blocks index several per-block arrays at once.
     #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
     fn intra_code(
         &self,
         state: &mut PredState,
@@ -865,6 +897,7 @@ impl SegmentJob<'_> {
     }
 
     #[allow(clippy::needless_range_loop, clippy::too_many_arguments)]
+    #[inline(always)]
     fn p_code(
         &self,
         state: &mut PredState,
@@ -957,7 +990,7 @@ impl SegmentJob<'_> {
 }
 
 /// Source minus prediction of an 8x8 block, and its absolute sum.
-#[inline]
+#[inline(always)]
 fn residual(src: &[u8], stride: usize, pred: &[u8], pstride: usize) -> ([i16; 64], i32) {
     let mut resid = [0i16; 64];
     let mut sum = 0i32;
