@@ -23,6 +23,11 @@ fn main() {
             inter: tessera_mpeg4::tables::DEFAULT_NON_INTRA_QMAT,
         };
     }
+    if let Ok(b) = std::env::var("BITRATE") {
+        cfg.rate = RateControl::Bitrate {
+            bits_per_second: b.parse().unwrap(),
+        };
+    }
     if std::env::var("NO4MV").is_ok() {
         cfg.four_mv = false;
     }
@@ -43,6 +48,9 @@ fn main() {
         stats[2] += v.stats.inter4v_mbs;
         stats[3] += v.stats.skipped_mbs;
         out.extend(&v.data);
+        if std::env::var("VERBOSE").is_ok() {
+            eprint!("{}:{} ", v.qp, v.data.len() * 8);
+        }
         se += v.sse[0] as f64;
         count += f.width * f.height;
         if let Some(w) = rec.as_mut() {

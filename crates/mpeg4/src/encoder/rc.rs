@@ -41,6 +41,8 @@ pub struct RateController {
     buffer: f64,
     buffer_size: f64,
     last_qp: [u8; 2],
+    /// Bits of the last VOP of each type.
+    last_bits: [f64; 2],
     mbs: usize,
 }
 
@@ -56,6 +58,7 @@ impl RateController {
             buffer: size * 0.75,
             buffer_size: size.max(rate / fps * 4.0),
             last_qp: [0; 2],
+            last_bits: [0.0; 2],
             mbs,
         }
     }
@@ -67,27 +70,24 @@ impl RateController {
         }
     }
 
-    /// Predicted bits of a VOP of type `i` at quantiser `q`: the average seen
-    /// at `q`, else scaled from the nearest quantiser seen (bits ~ 1/q), else
-    /// from the other VOP type, else a guess of 1.5 bit/pixel at q = 2.
+    /// Predicted bits of a VOP of type `i` at quantiser `q`: the last VOP of
+    /// that type scaled to `q` by the ratio of the averages seen at both
+    /// quantisers (which captures how this content responds), or by `1/q`
+    /// where one is missing; the other type's figures (I-VOPs cost about
+    /// four P-VOPs) or a guess of 1.5 bit/pixel at q = 2 before any VOP.
     fn predict(&self, i: usize, q: usize) -> f64 {
-        for table in [i, 1 - i] {
-            let factor = if table == i {
-                1.0
-            } else if i == 0 {
-                4.0
+        for (table, factor) in [(i, 1.0), (1 - i, if i == 0 { 4.0 } else { 0.25 })] {
+            let last_q = usize::from(self.last_qp[table]);
+            if last_q == 0 {
+                continue;
+            }
+            let (at_q, at_last) = (self.bits_at[table][q], self.bits_at[table][last_q]);
+            let ratio = if at_q > 0.0 && at_last > 0.0 {
+                at_q / at_last
             } else {
-                0.25
+                last_q as f64 / q as f64
             };
-            if self.bits_at[table][q] > 0.0 {
-                return self.bits_at[table][q] * factor;
-            }
-            let nearest = (1..32)
-                .filter(|&k| self.bits_at[table][k] > 0.0)
-                .min_by_key(|&k| k.abs_diff(q));
-            if let Some(k) = nearest {
-                return self.bits_at[table][k] * k as f64 / q as f64 * factor;
-            }
+            return self.last_bits[table] * ratio * factor;
         }
         self.mbs as f64 * 384.0 * 1.5 * 2.0 / q as f64
     }
@@ -100,9 +100,13 @@ impl RateController {
         };
         let i = Self::index(kind);
         let per_frame = rate / self.fps;
-        // I-VOPs get a larger share; the debt is repaid over half a second.
+        // I-VOPs get a larger share. The debt (bits spent beyond the budget)
+        // is repaid within a tenth of a second: quantisers are integers and
+        // neighbouring ones can differ by half the bits, so only a strong
+        // integral term makes the choice alternate between them in the
+        // right proportion (a weaker one measured 2-8% off over 10 s).
         let share = if kind == VopType::I { 4.0 } else { 1.0 };
-        let mut target = per_frame * share - self.debt / (self.fps * 0.5).max(1.0);
+        let mut target = per_frame * share - self.debt / (self.fps * 0.1).max(1.0);
         // Keep the buffer away from its ends.
         let fullness = self.buffer / self.buffer_size;
         target *= (1.5 - fullness).clamp(0.5, 1.5);
@@ -133,6 +137,7 @@ impl RateController {
             bits as f64
         };
         self.last_qp[i] = qp;
+        self.last_bits[i] = bits as f64;
         let per_frame = bits_per_second as f64 / self.fps;
         self.debt += bits as f64 - per_frame;
         self.buffer = (self.buffer - bits as f64 + per_frame).clamp(0.0, self.buffer_size);
