@@ -5,12 +5,17 @@
 #                            restart markers, odd sizes
 #   corpus/container_parse/  a selector byte (0 Y4M, 1 MJPEG, 2 AVI) and a
 #                            tiny stream of that kind
+#   corpus/mpeg4_decode/     a selector byte (0: raw) and an ffmpeg .m4v
+#                            (plain, video packets with data partitioning,
+#                            MPEG quantisation, four vectors, B-VOPs), and
+#                            a few settings for the encoded mode (1)
 # Run from anywhere; the corpus directory is git-ignored.
 set -eu
 cd "$(dirname "$0")"
 jpeg=corpus/jpeg_decode
 cont=corpus/container_parse
-mkdir -p "$jpeg" "$cont"
+m4v=corpus/mpeg4_decode
+mkdir -p "$jpeg" "$cont" "$m4v"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -62,4 +67,33 @@ for f in a.y4m:0 b.y4m:0 c.mjpeg:1 d.avi:2 e.avi:2; do
     name=${f%:*} sel=${f#*:}
     { printf "\\$(printf %03o "$sel")"; cat "$tmp/$name"; } > "$cont/$name"
 done
-echo "seeded $(ls "$jpeg" | wc -l) JPEGs in $jpeg and $(ls "$cont" | wc -l) streams in $cont"
+# MPEG-4 Part 2 elementary streams, five frames each, behind the raw
+# mode's selector byte 0. testsrc2 at 3 frames/s moves enough for ffmpeg
+# to pick four vectors in a few macroblocks.
+n=0
+for spec in \
+    "25" "25 -ps 300 -data_partitioning 1" "25 -mpeg_quant 1" \
+    "3 -flags +mv4 -cmp sad -subcmp sad -mbcmp sad" "25 -bf 1" "25 -q:v 2 -g 3"
+do
+    set -- $spec
+    rate=$1
+    shift
+    n=$((n + 1))
+    ff -f lavfi -i "testsrc2=size=64x48:rate=$rate" -frames:v 5 -c:v mpeg4 "$@" \
+        -f m4v "$tmp/s$n.m4v"
+    { printf '\000'; cat "$tmp/s$n.m4v"; } > "$m4v/ffmpeg$n.m4v"
+done
+# The encoded mode: selector 1, then size, flags, qp, GOP/frames/search,
+# packet size, corruption, placement (see fuzz_targets/mpeg4_decode.rs),
+# then content bytes.
+n=0
+for head in '\001\030\020\000\004\016\000\000\000' \
+    '\001\011\007\033\010\176\040\000\000' \
+    '\001\030\030\045\020\056\003\000\000' \
+    '\001\001\002\377\200\377\000\023\007'
+do
+    n=$((n + 1))
+    { printf "$head"; head -c 300 "$tmp/s1.m4v"; } > "$m4v/encoded$n"
+done
+echo "seeded $(ls "$jpeg" | wc -l) JPEGs in $jpeg, $(ls "$cont" | wc -l) streams in $cont" \
+    "and $(ls "$m4v" | wc -l) inputs in $m4v"
