@@ -95,7 +95,8 @@ impl Decoder {
                     ));
                 }
                 let pixels = u64::from(vol.width) * u64::from(vol.height);
-                if pixels > self.limits.max_pixels {
+                let side = u32::from(vol.width.max(vol.height));
+                if pixels > self.limits.max_pixels || side > self.limits.max_dimension {
                     return Err(Error::Limits(format!("{}x{}", vol.width, vol.height)));
                 }
                 let (w, h) = (usize::from(vol.width), usize::from(vol.height));

@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::header::{QuantType, VopType};
 use crate::mb::MbCode;
-use crate::mc::{self, chroma_mv_1, chroma_mv_4};
+use crate::mc::{self, HalfPlanes, chroma_mv_1, chroma_mv_4};
 use crate::picture::Picture;
 use crate::pred::{Direction, PredState, wrap_mv};
 use crate::quant::{dc_scaler, dequantize_block, round_div};
@@ -94,38 +94,50 @@ pub fn predict_mb(
     rounding: bool,
     out: &mut MbPixels,
 ) {
+    predict_mb_with(reference, None, mbx, mby, mvs, four, rounding, out);
+}
+
+/// `predict_mb` taking luma blocks from the reference's precomputed
+/// half-sample planes (built for the same rounding) where the block lies
+/// inside them: a copy instead of an interpolation, the same samples.
+#[allow(clippy::too_many_arguments)]
+pub fn predict_mb_with(
+    reference: &Picture,
+    half: Option<&HalfPlanes>,
+    mbx: usize,
+    mby: usize,
+    mvs: &[[i32; 2]; 4],
+    four: bool,
+    rounding: bool,
+    out: &mut MbPixels,
+) {
     let (x, y) = ((mbx * 16) as isize, (mby * 16) as isize);
     let luma = &reference.planes[0];
+    let luma_block =
+        |bx: isize, by: isize, v: [i32; 2], w: usize, out: &mut [u8], stride: usize| {
+            let (ix, iy) = (bx + (v[0] >> 1) as isize, by + (v[1] >> 1) as isize);
+            match half {
+                Some(h) if luma.contains(ix, iy, w + 1, w + 1) => {
+                    let k = ((v[0] & 1) | (v[1] & 1) << 1) as usize;
+                    let plane: &[u8] = if k == 0 { &luma.data } else { &h.planes[k - 1] };
+                    let base = luma.index(ix, iy);
+                    for r in 0..w {
+                        out[r * stride..r * stride + w].copy_from_slice(
+                            &plane[base + r * luma.stride..base + r * luma.stride + w],
+                        );
+                    }
+                }
+                _ => mc::predict(luma, bx, by, v[0], v[1], w, w, rounding, out, stride),
+            }
+        };
     if four {
         for (b, v) in mvs.iter().enumerate() {
             let (off, stride) = block_layout(b);
             let (bx, by) = (x + ((b & 1) * 8) as isize, y + ((b >> 1) * 8) as isize);
-            mc::predict(
-                luma,
-                bx,
-                by,
-                v[0],
-                v[1],
-                8,
-                8,
-                rounding,
-                &mut out[off..],
-                stride,
-            );
+            luma_block(bx, by, *v, 8, &mut out[off..], stride);
         }
     } else {
-        mc::predict(
-            luma,
-            x,
-            y,
-            mvs[0][0],
-            mvs[0][1],
-            16,
-            16,
-            rounding,
-            &mut out[..],
-            16,
-        );
+        luma_block(x, y, mvs[0], 16, &mut out[..], 16);
     }
     let (cx, cy) = if four {
         let sx: i32 = mvs.iter().map(|v| v[0]).sum();

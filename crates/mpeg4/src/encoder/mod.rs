@@ -23,7 +23,7 @@ use crate::mc::HalfPlanes;
 use crate::picture::Picture;
 use crate::pred::{PredState, mv_range, wrap_mv};
 use crate::quant::{Rounding, dc_scaler, quantize_block, quantize_intra_dc, round_div};
-use crate::recon::{self, MbPixels, VopContext, block_layout, intra_scan, predict_mb};
+use crate::recon::{self, MbPixels, VopContext, block_layout, intra_scan, predict_mb_with};
 use crate::vlc;
 use me::{MbMotion, Planes, Search};
 pub use rc::RateControl;
@@ -491,6 +491,7 @@ impl Encoder {
         };
         let job = SegmentJob {
             ctx,
+            half: &self.half,
             src: &self.src,
             motion: &motion,
             qp,
@@ -637,6 +638,9 @@ struct SegmentOut {
 
 struct SegmentJob<'a> {
     ctx: VopContext<'a>,
+    /// The reference luma's half-sample planes for this VOP's rounding
+    /// (P-VOPs; stale and unused in I-VOPs).
+    half: &'a HalfPlanes,
     src: &'a Picture,
     motion: &'a [MbMotion],
     qp: u8,
@@ -980,7 +984,16 @@ impl SegmentJob<'_> {
         }
         let reference = self.ctx.reference.expect("P-VOP has a reference");
         let px = pred_px;
-        predict_mb(reference, mbx, mby, &mvs, four, self.ctx.rounding, px);
+        predict_mb_with(
+            reference,
+            Some(self.half),
+            mbx,
+            mby,
+            &mvs,
+            four,
+            self.ctx.rounding,
+            px,
+        );
         for b in 0..6 {
             let (src, stride) = self.src_block(mbx, mby, b);
             let (off, pstride) = block_layout(b);
