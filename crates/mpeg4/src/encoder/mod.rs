@@ -802,16 +802,13 @@ impl SegmentJob<'_> {
             let h = p.edge_h.saturating_sub(y0).min(size);
             let mut total = 0u32;
             for r in 0..h {
-                let src = &p.row(y0 + r)[x0..x0 + w];
-                let rec = &px[off + r * size..off + r * size + w];
-                total += src
-                    .iter()
-                    .zip(rec)
-                    .map(|(&a, &b)| {
-                        let d = i32::from(a) - i32::from(b);
-                        (d * d) as u32
-                    })
-                    .sum::<u32>();
+                let src = &p.row(y0 + r)[x0..x0 + size];
+                let rec = &px[off + r * size..off + r * size + size];
+                total += if w == size {
+                    row_sse(src, rec)
+                } else {
+                    row_sse(&src[..w], &rec[..w])
+                };
             }
             sse[plane] += u64::from(total);
         }
@@ -1029,6 +1026,19 @@ impl SegmentJob<'_> {
             })
             .sum::<u64>();
     }
+}
+
+/// Squared error of two rows (at most 16 samples, so 16 bits per term and
+/// 32 bits in all suffice).
+#[inline(always)]
+fn row_sse(a: &[u8], b: &[u8]) -> u32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let d = i32::from(x) - i32::from(y);
+            (d * d) as u32
+        })
+        .sum()
 }
 
 /// Source minus prediction of an 8x8 block, and its absolute sum.
