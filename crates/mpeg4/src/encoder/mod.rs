@@ -991,7 +991,13 @@ impl SegmentJob<'_> {
             self.ctx.rounding,
             px,
         );
+        // The search's SADs bound each luma block's residual sum (same
+        // prediction): under the all-zero bound, skip those blocks outright.
+        let luma_sad = |b: usize| if four { motion.sad4[b] } else { motion.sad };
         for b in 0..6 {
+            if b < 4 && (luma_sad(b) as i32) < self.zero_block_sum {
+                continue;
+            }
             let (src, stride) = self.src_block(mbx, mby, b);
             let (off, pstride) = block_layout(b);
             let (resid, sum) = residual(src, stride, &px[off..], pstride);
