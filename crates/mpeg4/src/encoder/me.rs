@@ -15,6 +15,9 @@ pub struct MbMotion {
     pub sad: u32,
     /// Whether the four-vector search ran (`mv4`, `sad4` are meaningful).
     pub searched4: bool,
+    /// The zero vector leaves every block under the all-zero bound: the
+    /// macroblock is `not_coded` and no search ran.
+    pub skip: bool,
     pub mv4: [[i32; 2]; 4],
     pub sad4: [u32; 4],
     /// Sum of |x - mean| of the source macroblock's luma (intra cost).
@@ -31,12 +34,41 @@ pub struct Search {
     /// `f_code` used to price vector differences.
     pub fcode: u8,
     pub four_mv: bool,
+    /// Residual absolute sum under which a block quantises to zeros (0
+    /// disables the skip test).
+    pub zero_block_sum: u32,
+}
+
+/// Whether the zero vector predicts every block of the macroblock within
+/// the all-zero bound (so `not_coded` codes it exactly as coding it would).
+fn zero_vector_skips(planes: &Planes<'_>, mbx: usize, mby: usize, bound: u32) -> bool {
+    let (x, y) = ((mbx * 16) as isize, (mby * 16) as isize);
+    let s = &planes.src.data[planes.src.index(x, y)..];
+    let r = &planes.reference.data[planes.reference.index(x, y)..];
+    let (ss, rs) = (planes.src.stride, planes.reference.stride);
+    for (dx, dy) in [(0, 0), (8, 0), (0, 8), (8, 8)] {
+        if sad(&s[dy * ss + dx..], ss, &r[dy * rs + dx..], rs, 8, 8) >= bound {
+            return false;
+        }
+    }
+    planes
+        .src_chroma
+        .iter()
+        .zip(planes.reference_chroma)
+        .all(|(sp, rp)| {
+            let s = &sp.data[sp.index(x / 2, y / 2)..];
+            let r = &rp.data[rp.index(x / 2, y / 2)..];
+            sad(s, sp.stride, r, rp.stride, 8, 8) < bound
+        })
 }
 
 /// Source and reference views for a search.
 pub struct Planes<'a> {
     pub src: &'a Padded,
     pub reference: &'a Padded,
+    /// Chroma source and reference planes (Cb, Cr), for the skip test.
+    pub src_chroma: [&'a Padded; 2],
+    pub reference_chroma: [&'a Padded; 2],
     /// The reference's half-sample interpolations for this VOP's rounding.
     pub half: &'a HalfPlanes,
 }
@@ -105,6 +137,13 @@ pub fn search_mb(
     s: &Search,
 ) -> MbMotion {
     let (x, y) = ((mbx * 16) as isize, (mby * 16) as isize);
+    if s.zero_block_sum > 0 && zero_vector_skips(planes, mbx, mby, s.zero_block_sum) {
+        return MbMotion {
+            skip: true,
+            intra_sad: u32::MAX,
+            ..MbMotion::default()
+        };
+    }
     let (min_x, min_y, max_x, max_y) = window(planes.reference, x, y, s.range);
     let clamp = |v: [i32; 2]| -> [i32; 2] { [v[0].clamp(min_x, max_x), v[1].clamp(min_y, max_y)] };
     let cost_of = |v: [i32; 2], limit: u32| -> u32 {
@@ -176,6 +215,7 @@ pub fn search_mb(
         mv,
         sad: best_sad,
         searched4: false,
+        skip: false,
         mv4: [mv; 4],
         sad4: [0; 4],
         intra_sad: intra_sad(planes.src, x, y),

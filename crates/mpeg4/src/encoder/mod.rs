@@ -425,11 +425,19 @@ impl Encoder {
                 lambda,
                 fcode: search_fcode,
                 four_mv: self.cfg.four_mv,
+                zero_block_sum: zero_block_sum(
+                    &self.cfg.quant,
+                    qp,
+                    Rounding::for_method(&self.cfg.quant),
+                )
+                .max(0) as u32,
             };
             self.half.build(&self.reference.planes[0], self.rounding);
             let planes = Planes {
                 src: &self.src.planes[0],
                 reference: &self.reference.planes[0],
+                src_chroma: [&self.src.planes[1], &self.src.planes[2]],
+                reference_chroma: [&self.reference.planes[1], &self.reference.planes[2]],
                 half: &self.half,
             };
             let prev = &self.prev_mvs;
@@ -939,6 +947,23 @@ impl SegmentJob<'_> {
         let fcode = self.ctx.fcode;
         let lambda = self.lambda;
         state.begin_mb(mbx, mby, packet, false, self.qp);
+        if motion.skip && !self.refresh_due(mbx, mby) {
+            let reference = self.ctx.reference.expect("P-VOP has a reference");
+            predict_mb_with(
+                reference,
+                Some(self.half),
+                mbx,
+                mby,
+                &[[0, 0]; 4],
+                false,
+                self.ctx.rounding,
+                pred_px,
+            );
+            state.set_mv_all(mbx, mby, [0, 0]);
+            m.reset(MbType::Inter);
+            m.not_coded = true;
+            return;
+        }
         let pred = state.mv_pred(mbx, mby, 0, packet);
         let bits1 = vlc::mv_component_bits(wrap_mv(motion.mv[0] - pred[0], fcode), fcode)
             + vlc::mv_component_bits(wrap_mv(motion.mv[1] - pred[1], fcode), fcode);
