@@ -1017,10 +1017,10 @@ impl SegmentJob<'_> {
             px,
         );
         // The search's SADs bound each luma block's residual sum (same
-        // prediction): under the all-zero bound, skip those blocks outright.
+        // prediction): under the bound below, skip those blocks outright.
         let luma_sad = |b: usize| if four { motion.sad4[b] } else { motion.sad };
         for b in 0..6 {
-            if b < 4 && (luma_sad(b) as i32) < self.zero_block_sum {
+            if b < 4 && (luma_sad(b) as i32) < 2 * self.zero_block_sum {
                 continue;
             }
             let (src, stride) = self.src_block(mbx, mby, b);
