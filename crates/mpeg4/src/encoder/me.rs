@@ -26,7 +26,7 @@ pub struct MbMotion {
 
 /// Parameters of a search.
 #[derive(Debug, Clone, Copy)]
-pub struct Search {
+pub struct Search<'a> {
     /// Largest vector component in full samples.
     pub range: i32,
     /// Cost of one bit of vector data in SAD units.
@@ -37,6 +37,23 @@ pub struct Search {
     /// Residual absolute sum under which a block quantises to zeros (0
     /// disables the skip test).
     pub zero_block_sum: u32,
+    /// lambda times the bits of a vector difference component `d` (half
+    /// samples) at `f_code`, at index `d + MV_COST_SPAN`; see `mv_costs`.
+    pub costs: &'a [u32],
+}
+
+/// Differences priced by the table: vectors reach 2 range + 1 half samples
+/// (plus one of margin) each way, so differences reach twice that.
+pub fn mv_cost_span(range: i32) -> i32 {
+    4 * range + 4
+}
+
+/// The table `Search::costs` reads.
+pub fn mv_costs(range: i32, lambda: u32, fcode: u8) -> Vec<u32> {
+    let span = mv_cost_span(range);
+    (-span..=span)
+        .map(|d| lambda * mv_component_bits(wrap(d, fcode), fcode))
+        .collect()
 }
 
 /// Whether the zero vector predicts every block of the macroblock within
@@ -101,10 +118,13 @@ impl Planes<'_> {
 }
 
 #[inline]
-fn mv_cost(mv: [i32; 2], pred: [i32; 2], s: &Search) -> u32 {
-    s.lambda
-        * (mv_component_bits(wrap(mv[0] - pred[0], s.fcode), s.fcode)
-            + mv_component_bits(wrap(mv[1] - pred[1], s.fcode), s.fcode))
+fn mv_cost(mv: [i32; 2], pred: [i32; 2], s: &Search<'_>) -> u32 {
+    let span = mv_cost_span(s.range);
+    let one = |d: i32| match s.costs.get((d + span) as usize) {
+        Some(&c) if d >= -span => c,
+        _ => s.lambda * mv_component_bits(wrap(d, s.fcode), s.fcode),
+    };
+    one(mv[0] - pred[0]) + one(mv[1] - pred[1])
 }
 
 #[inline]
@@ -134,7 +154,7 @@ pub fn search_mb(
     mby: usize,
     pred: [i32; 2],
     candidates: &[[i32; 2]],
-    s: &Search,
+    s: &Search<'_>,
 ) -> MbMotion {
     let (x, y) = ((mbx * 16) as isize, (mby * 16) as isize);
     if s.zero_block_sum > 0 && zero_vector_skips(planes, mbx, mby, s.zero_block_sum) {
@@ -243,7 +263,7 @@ fn refine_block(
     x: isize,
     y: isize,
     start: [i32; 2],
-    s: &Search,
+    s: &Search<'_>,
 ) -> ([i32; 2], u32) {
     let limit = |v: [i32; 2]| {
         let ix = x + (v[0] >> 1) as isize;

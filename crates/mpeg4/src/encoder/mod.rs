@@ -420,9 +420,11 @@ impl Encoder {
         let mut fcode = 1u8;
         if kind == VopType::P {
             let search_fcode = fcode_for(2 * self.cfg.search_range as i32 + 1);
+            let costs = me::mv_costs(self.cfg.search_range as i32, lambda, search_fcode);
             let search = Search {
                 range: self.cfg.search_range as i32,
                 lambda,
+                costs: &costs,
                 fcode: search_fcode,
                 four_mv: self.cfg.four_mv,
                 zero_block_sum: zero_block_sum(
