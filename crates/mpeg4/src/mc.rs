@@ -335,6 +335,61 @@ fn interpolate_row_simd(
     0
 }
 
+/// Sum of squared differences of a `w x h` block (w = 16 or 8 takes SSE2 on
+/// x86-64; other widths, and other targets, a scalar loop).
+#[inline]
+pub fn ssd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if (w == 16 || w == 8) && h >= 1 {
+        assert!(
+            a.len() >= (h - 1) * a_stride + w && b.len() >= (h - 1) * b_stride + w,
+            "SSD block out of bounds"
+        );
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi32, _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_loadu_si128,
+            _mm_madd_epi16, _mm_setzero_si128, _mm_shuffle_epi32, _mm_sub_epi16, _mm_unpackhi_epi8,
+            _mm_unpacklo_epi8,
+        };
+        // SAFETY: SSE2 is always enabled on x86_64; the assert keeps every
+        // row's w bytes inside both slices.
+        unsafe {
+            let zero = _mm_setzero_si128();
+            let mut acc = zero;
+            for r in 0..h {
+                let pa = a.as_ptr().add(r * a_stride).cast::<__m128i>();
+                let pb = b.as_ptr().add(r * b_stride).cast::<__m128i>();
+                let (x, y) = if w == 16 {
+                    (_mm_loadu_si128(pa), _mm_loadu_si128(pb))
+                } else {
+                    (_mm_loadl_epi64(pa), _mm_loadl_epi64(pb))
+                };
+                let lo = _mm_sub_epi16(_mm_unpacklo_epi8(x, zero), _mm_unpacklo_epi8(y, zero));
+                acc = _mm_add_epi32(acc, _mm_madd_epi16(lo, lo));
+                if w == 16 {
+                    let hi = _mm_sub_epi16(_mm_unpackhi_epi8(x, zero), _mm_unpackhi_epi8(y, zero));
+                    acc = _mm_add_epi32(acc, _mm_madd_epi16(hi, hi));
+                }
+            }
+            acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0b01_00_11_10));
+            acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0b10_11_00_01));
+            return _mm_cvtsi128_si32(acc) as u32;
+        }
+    }
+    ssd_scalar(a, a_stride, b, b_stride, w, h)
+}
+
+/// Scalar reference of `ssd`.
+pub fn ssd_scalar(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    let mut total = 0u32;
+    for r in 0..h {
+        for i in 0..w {
+            let d = i32::from(a[r * a_stride + i]) - i32::from(b[r * b_stride + i]);
+            total += (d * d) as u32;
+        }
+    }
+    total
+}
+
 /// Half-sample interpolations of a whole reference plane for one rounding
 /// type: `planes[k]` for k = 1 (horizontal), 2 (vertical), 3 (both) share the
 /// reference's geometry, so the prediction at any half-sample vector is a
@@ -400,6 +455,21 @@ mod tests {
         let full = sad_scalar(&a, 40, &b, 40, 16, 16);
         assert_eq!(sad16_limited(&a, 40, &b, 40, u32::MAX), full);
         assert!(sad16_limited(&a, 40, &b, 40, 10) <= full);
+    }
+
+    #[test]
+    fn simd_ssd_matches_scalar() {
+        let a: Vec<u8> = (0..40 * 20).map(|i| (i * 37 % 256) as u8).collect();
+        let b: Vec<u8> = (0..40 * 20).map(|i| (i * 91 % 253) as u8).collect();
+        for (w, h) in [(16, 16), (8, 8), (16, 5), (8, 1), (5, 3)] {
+            assert_eq!(
+                ssd(&a[3..], 40, &b[5..], 40, w, h),
+                ssd_scalar(&a[3..], 40, &b[5..], 40, w, h)
+            );
+        }
+        let full = [255u8; 16 * 16];
+        let none = [0u8; 16 * 16];
+        assert_eq!(ssd(&full, 16, &none, 16, 16, 16), 256 * 255 * 255);
     }
 
     #[test]

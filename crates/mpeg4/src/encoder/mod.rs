@@ -810,16 +810,12 @@ impl SegmentJob<'_> {
             let (x0, y0) = (mbx * size, mby * size);
             let w = p.edge_w.saturating_sub(x0).min(size);
             let h = p.edge_h.saturating_sub(y0).min(size);
-            let mut total = 0u32;
-            for r in 0..h {
-                let src = &p.row(y0 + r)[x0..x0 + size];
-                let rec = &px[off + r * size..off + r * size + size];
-                total += if w == size {
-                    row_sse(src, rec)
-                } else {
-                    row_sse(&src[..w], &rec[..w])
-                };
-            }
+            let src = &p.data[p.index(x0 as isize, y0 as isize)..];
+            let total = if h == 0 {
+                0
+            } else {
+                crate::mc::ssd(src, p.stride, &px[off..], size, w, h)
+            };
             sse[plane] += u64::from(total);
         }
     }
@@ -1062,19 +1058,6 @@ impl SegmentJob<'_> {
             })
             .sum::<u64>();
     }
-}
-
-/// Squared error of two rows (at most 16 samples, so 16 bits per term and
-/// 32 bits in all suffice).
-#[inline(always)]
-fn row_sse(a: &[u8], b: &[u8]) -> u32 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| {
-            let d = i32::from(x) - i32::from(y);
-            (d * d) as u32
-        })
-        .sum()
 }
 
 /// Source minus prediction of an 8x8 block, and its absolute sum.
