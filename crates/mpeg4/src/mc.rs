@@ -55,7 +55,9 @@ fn interpolate(
     }
 }
 
-/// `interpolate` for a fixed width, in arrays the compiler vectorizes.
+/// `interpolate` for a fixed width: one loop per half-sample case, over
+/// slices of known length so the compiler drops the bounds checks and
+/// vectorizes.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn interpolate_w<const W: usize>(
@@ -69,44 +71,33 @@ fn interpolate_w<const W: usize>(
     out_stride: usize,
 ) {
     let rc = u16::from(rounding);
-    let row = |j: usize| -> [u8; 17] {
-        let mut r = [0u8; 17];
-        r[..W + 1].copy_from_slice(&src[j * stride..j * stride + W + 1]);
-        r
-    };
-    let mut a = row(0);
+    let row = |j: usize| &src[j * stride..j * stride + W + 1];
     for j in 0..h {
-        let o: &mut [u8] = &mut out[j * out_stride..j * out_stride + W];
+        let o = &mut out[j * out_stride..j * out_stride + W];
+        let a = row(j);
         match (hx, hy) {
             (false, false) => o.copy_from_slice(&a[..W]),
             (true, false) => {
-                for i in 0..W {
-                    o[i] = ((u16::from(a[i]) + u16::from(a[i + 1]) + 1 - rc) >> 1) as u8;
+                for (i, o) in o.iter_mut().enumerate() {
+                    *o = ((u16::from(a[i]) + u16::from(a[i + 1]) + 1 - rc) >> 1) as u8;
                 }
             }
             (false, true) => {
                 let b = row(j + 1);
-                for i in 0..W {
-                    o[i] = ((u16::from(a[i]) + u16::from(b[i]) + 1 - rc) >> 1) as u8;
+                for (i, o) in o.iter_mut().enumerate() {
+                    *o = ((u16::from(a[i]) + u16::from(b[i]) + 1 - rc) >> 1) as u8;
                 }
-                a = b;
-                continue;
             }
             (true, true) => {
                 let b = row(j + 1);
-                for i in 0..W {
+                for (i, o) in o.iter_mut().enumerate() {
                     let s = u16::from(a[i])
                         + u16::from(a[i + 1])
                         + u16::from(b[i])
                         + u16::from(b[i + 1]);
-                    o[i] = ((s + 2 - rc) >> 2) as u8;
+                    *o = ((s + 2 - rc) >> 2) as u8;
                 }
-                a = b;
-                continue;
             }
-        }
-        if j + 1 < h {
-            a = row(j + 1);
         }
     }
 }
