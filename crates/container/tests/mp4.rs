@@ -252,12 +252,14 @@ fn ffmpeg_mp4_files_read_like_their_stream() {
     let video = read_mp4_video(&std::fs::read(&theirs).unwrap(), Limits::default()).unwrap();
     let c = &video.config;
     assert_eq!((c.width, c.height), (176, 144));
-    // ffmpeg's configuration stops before the first GOV header, which
-    // es::split counts in (it runs up to the first VOP); ffmpeg's first
+    // ffmpeg's configuration stops before the first GOV header, as
+    // es::split's does (the GOV opens the first access unit); ffmpeg's first
     // sample holds everything up to the second VOP.
-    let gov = &split.config[c.decoder_config.len()..];
-    assert!(split.config.starts_with(&c.decoder_config));
-    assert!(gov.starts_with(&[0, 0, 1, 0xb3]), "{gov:x?}");
+    assert_eq!(c.decoder_config, split.config);
+    assert!(
+        split.access_units[0].data.starts_with(&[0, 0, 1, 0xb3]),
+        "the first access unit opens with the GOV"
+    );
     assert_eq!(c.profile_level, split.config[4], "from the VOS header");
     assert_eq!(video.samples.len(), FRAMES);
     assert!(video.samples[0].data == [&split.config[..], &split.access_units[0].data].concat());
