@@ -173,10 +173,17 @@ pub fn search_mb(
     let mut best = [0i32; 2];
     let mut best_cost = cost_of(best, u32::MAX);
     let start = [(pred[0] + 1) >> 1, (pred[1] + 1) >> 1];
+    // Neighbours often share a vector: each candidate is tried once.
+    let mut tried = [[0i32; 2]; 8];
+    let mut n_tried = 1;
     for &c in std::iter::once(&start).chain(candidates) {
         let v = clamp(c);
-        if v == best {
+        if tried[..n_tried].contains(&v) {
             continue;
+        }
+        if n_tried < tried.len() {
+            tried[n_tried] = v;
+            n_tried += 1;
         }
         let cost = cost_of(v, best_cost);
         if cost < best_cost {
@@ -184,12 +191,14 @@ pub fn search_mb(
             best = v;
         }
     }
-    // Small diamond until it stops improving.
+    // Small diamond until it stops improving, never stepping back to the
+    // point it came from (already worse).
+    let mut from: Option<[i32; 2]> = None;
     for _ in 0..(2 * s.range.max(1)) {
         let center = best;
         for d in [[-1, 0], [1, 0], [0, -1], [0, 1]] {
             let v = [center[0] + d[0], center[1] + d[1]];
-            if v[0] < min_x || v[0] > max_x || v[1] < min_y || v[1] > max_y {
+            if v[0] < min_x || v[0] > max_x || v[1] < min_y || v[1] > max_y || from == Some(v) {
                 continue;
             }
             let cost = cost_of(v, best_cost);
@@ -201,14 +210,17 @@ pub fn search_mb(
         if best == center {
             break;
         }
+        from = Some(center);
     }
     // Half-sample refinement around the best full-sample vector: the four
     // axial neighbours, then the one diagonal between the better
-    // horizontal and the better vertical side (5 candidates, not 8).
+    // horizontal and the better vertical side (5 candidates, not 8). The
+    // best full-sample cost came from a complete SAD (a cut-off one always
+    // exceeds the best cost), so its SAD is the cost less the vector bits.
     let full = [best[0] * 2, best[1] * 2];
     let mut mv = full;
-    let mut best_sad = planes.sad16(x, y, best[0], best[1], u32::MAX);
-    let mut best_total = best_sad + mv_cost(full, pred, s);
+    let mut best_sad = best_cost - mv_cost(full, pred, s);
+    let mut best_total = best_cost;
     let mut side = [[0u32; 2]; 2];
     for (axis, d) in [(0, -1), (0, 1), (1, -1), (1, 1)] {
         let mut v = full;
