@@ -177,7 +177,7 @@ impl Decoder {
                     packet,
                     qp,
                     m,
-                    None,
+                    recon::Prediction::Compute,
                     &mut px,
                 )?;
                 recon::store_mb(current, mb % mbw, mb / mbw, &px);

@@ -25,6 +25,19 @@ pub fn block_layout(b: usize) -> (usize, usize) {
     }
 }
 
+/// Where an inter macroblock's motion-compensated prediction comes from
+/// in `reconstruct_mb`. An encoder that has formed it already passes it (it
+/// must be what `predict_mb` gives for the macroblock's vectors).
+#[derive(Debug, Clone, Copy)]
+pub enum Prediction<'a> {
+    /// Form it from the reference (decoders).
+    Compute,
+    /// This buffer holds it.
+    Given(&'a MbPixels),
+    /// The output buffer holds it already.
+    InOut,
+}
+
 /// What a VOP's macroblocks share.
 #[derive(Debug, Clone, Copy)]
 pub struct VopContext<'a> {
@@ -176,7 +189,7 @@ pub fn reconstruct_mb(
     packet: u32,
     qp: u8,
     m: &MbCode,
-    prediction: Option<&MbPixels>,
+    prediction: Prediction<'_>,
     out: &mut MbPixels,
 ) -> Result<()> {
     let intra = !m.not_coded && m.mb_type.is_intra();
@@ -208,8 +221,9 @@ pub fn reconstruct_mb(
     let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
     let four = !m.not_coded && m.mb_type.vectors() == 4;
     match prediction {
-        Some(p) => out.copy_from_slice(p),
-        None => predict_mb(reference, mbx, mby, &mvs, four, ctx.rounding, out),
+        Prediction::Compute => predict_mb(reference, mbx, mby, &mvs, four, ctx.rounding, out),
+        Prediction::Given(p) => out.copy_from_slice(p),
+        Prediction::InOut => {}
     }
     if m.not_coded {
         return Ok(());

@@ -712,11 +712,14 @@ impl SegmentJob<'_> {
         let mut plain = BitWriter::new();
         let mut part = PartitionedWriter::new();
         let mut packet_start = seg.start;
-        let mut pred = [0u8; 384];
         let mut code = MbCode::new(MbType::Intra);
         for mb in seg.clone() {
             let (mbx, mby) = (mb % self.mbw, mb / self.mbw);
             let packet = packet_start as u32;
+            // The macroblock's samples: its prediction first (inter), then
+            // its reconstruction, in place.
+            pixels.push([0u8; 384]);
+            let px = pixels.last_mut().expect("just pushed");
             let mut has_pred = false;
             match kind {
                 VopType::I => self.intra_code(state, mbx, mby, packet, &mut code),
@@ -728,7 +731,7 @@ impl SegmentJob<'_> {
                         packet,
                         &self.motion[mb],
                         &mut out.stats,
-                        &mut pred,
+                        px,
                         &mut code,
                     );
                     has_pred = code.not_coded || !code.mb_type.is_intra();
@@ -739,22 +742,18 @@ impl SegmentJob<'_> {
             } else {
                 write_mb(&mut plain, &code, kind, self.ctx.fcode);
             }
-            let mut px = [0u8; 384];
+            let prediction = if has_pred {
+                recon::Prediction::InOut
+            } else {
+                recon::Prediction::Compute
+            };
             if let Err(e) = recon::reconstruct_mb(
-                state,
-                &self.ctx,
-                mbx,
-                mby,
-                packet,
-                self.qp,
-                &code,
-                has_pred.then_some(&pred),
-                &mut px,
+                state, &self.ctx, mbx, mby, packet, self.qp, &code, prediction, px,
             ) {
                 out.error = Some(e);
                 return out;
             }
-            self.add_sse(mbx, mby, &px, &mut out.sse);
+            self.add_sse(mbx, mby, px, &mut out.sse);
             out.coded.push(if code.not_coded {
                 Coded::Skipped
             } else if code.mb_type.is_intra() {
@@ -762,7 +761,6 @@ impl SegmentJob<'_> {
             } else {
                 Coded::Inter
             });
-            pixels.push(px);
             if code.not_coded {
                 out.stats.skipped_mbs += 1;
             } else if code.mb_type.is_intra() {
