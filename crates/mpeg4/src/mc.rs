@@ -51,7 +51,22 @@ fn interpolate(
     match w {
         16 => interpolate_w::<16>(src, stride, hx, hy, h, rounding, out, out_stride),
         8 => interpolate_w::<8>(src, stride, hx, hy, h, rounding, out, out_stride),
-        _ => interpolate_any(src, stride, hx, hy, w, h, rounding, out, out_stride),
+        _ => {
+            let rc = u16::from(rounding);
+            for j in 0..h {
+                for i in 0..w {
+                    let at = |dx: usize, dy: usize| u16::from(src[(j + dy) * stride + i + dx]);
+                    out[j * out_stride + i] = match (hx, hy) {
+                        (false, false) => at(0, 0) as u8,
+                        (true, false) => ((at(0, 0) + at(1, 0) + 1 - rc) >> 1) as u8,
+                        (false, true) => ((at(0, 0) + at(0, 1) + 1 - rc) >> 1) as u8,
+                        (true, true) => {
+                            ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2 - rc) >> 2) as u8
+                        }
+                    };
+                }
+            }
+        }
     }
 }
 
@@ -98,32 +113,6 @@ fn interpolate_w<const W: usize>(
                     *o = ((s + 2 - rc) >> 2) as u8;
                 }
             }
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn interpolate_any(
-    src: &[u8],
-    stride: usize,
-    hx: bool,
-    hy: bool,
-    w: usize,
-    h: usize,
-    rounding: bool,
-    out: &mut [u8],
-    out_stride: usize,
-) {
-    let rc = u16::from(rounding);
-    for j in 0..h {
-        for i in 0..w {
-            let at = |dx: usize, dy: usize| u16::from(src[(j + dy) * stride + i + dx]);
-            out[j * out_stride + i] = match (hx, hy) {
-                (false, false) => at(0, 0) as u8,
-                (true, false) => ((at(0, 0) + at(1, 0) + 1 - rc) >> 1) as u8,
-                (false, true) => ((at(0, 0) + at(0, 1) + 1 - rc) >> 1) as u8,
-                (true, true) => ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2 - rc) >> 2) as u8,
-            };
         }
     }
 }

@@ -126,25 +126,22 @@ pub struct Picture {
 impl Picture {
     pub fn new(width: usize, height: usize) -> Picture {
         let (aw, ah) = (width.div_ceil(16) * 16, height.div_ceil(16) * 16);
+        let chroma = || {
+            Padded::new(
+                aw / 2,
+                ah / 2,
+                (width / 2).max(1),
+                (height / 2).max(1),
+                BORDER / 2,
+            )
+        };
         Picture {
             width,
             height,
             planes: [
                 Padded::new(aw, ah, width, height, BORDER),
-                Padded::new(
-                    aw / 2,
-                    ah / 2,
-                    (width / 2).max(1),
-                    (height / 2).max(1),
-                    BORDER / 2,
-                ),
-                Padded::new(
-                    aw / 2,
-                    ah / 2,
-                    (width / 2).max(1),
-                    (height / 2).max(1),
-                    BORDER / 2,
-                ),
+                chroma(),
+                chroma(),
             ],
         }
     }

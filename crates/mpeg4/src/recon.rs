@@ -27,7 +27,7 @@ pub fn block_layout(b: usize) -> (usize, usize) {
 
 /// Where an inter macroblock's motion-compensated prediction comes from
 /// in `reconstruct_mb`. An encoder that has formed it already passes it (it
-/// must be what `predict_mb` gives for the macroblock's vectors).
+/// must be what `predict_mb_with` gives for the macroblock's vectors).
 #[derive(Debug, Clone, Copy)]
 pub enum Prediction<'a> {
     /// Form it from the reference (decoders).
@@ -97,22 +97,10 @@ pub fn decode_vectors(
     mvs
 }
 
-/// Motion-compensated prediction of a whole macroblock.
-pub fn predict_mb(
-    reference: &Picture,
-    mbx: usize,
-    mby: usize,
-    mvs: &[[i32; 2]; 4],
-    four: bool,
-    rounding: bool,
-    out: &mut MbPixels,
-) {
-    predict_mb_with(reference, None, mbx, mby, mvs, four, rounding, out);
-}
-
-/// `predict_mb` taking luma blocks from the reference's precomputed
-/// half-sample planes (built for the same rounding) where the block lies
-/// inside them: a copy instead of an interpolation, the same samples.
+/// Motion-compensated prediction of a whole macroblock. With `half`, luma
+/// blocks come from the reference's precomputed half-sample planes (built
+/// for the same rounding) where the block lies inside them: a copy instead
+/// of an interpolation, the same samples.
 #[allow(clippy::too_many_arguments)]
 pub fn predict_mb_with(
     reference: &Picture,
@@ -221,7 +209,9 @@ pub fn reconstruct_mb(
     let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
     let four = !m.not_coded && m.mb_type.vectors() == 4;
     match prediction {
-        Prediction::Compute => predict_mb(reference, mbx, mby, &mvs, four, ctx.rounding, out),
+        Prediction::Compute => {
+            predict_mb_with(reference, None, mbx, mby, &mvs, four, ctx.rounding, out)
+        }
         Prediction::Given(p) => out.copy_from_slice(p),
         Prediction::InOut => {}
     }

@@ -146,13 +146,7 @@ fn our_decoder_reads_ffmpeg_streams() {
     // ffmpeg's own encoder (no resync markers; and with them) decoded by us
     // and by ffmpeg: same pictures up to IDCT differences.
     let dir = tessera_testkit::temp_dir();
-    let src = dir.path().join("src.y4m");
-    tessera_testkit::ffmpeg_lavfi(
-        "testsrc2=size=352x288:rate=25",
-        30,
-        &["-pix_fmt", "yuv420p"],
-        &src,
-    );
+    let src = testsrc2(dir.path(), 352, 288, 30);
     for (name, extra) in [
         ("plain", &[][..]),
         ("packets", &["-ps", "800"][..]),

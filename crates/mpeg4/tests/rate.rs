@@ -26,13 +26,7 @@ fn bitrate_within_five_percent() {
     // Our moving pattern, and ffmpeg's testsrc2 (mostly static, so the
     // quantiser goes low and neighbouring quantisers differ a lot in bits).
     let dir = tessera_testkit::temp_dir();
-    let src = dir.path().join("testsrc2.y4m");
-    tessera_testkit::ffmpeg_lavfi(
-        "testsrc2=size=176x144:rate=25",
-        250,
-        &["-pix_fmt", "yuv420p"],
-        &src,
-    );
+    let src = testsrc2(dir.path(), 176, 144, 250);
     let file = std::fs::File::open(&src).unwrap();
     let mut reader =
         tessera_container::y4m::Y4mReader::new(std::io::BufReader::new(file), Default::default())

@@ -15,6 +15,19 @@ pub fn clip(width: usize, height: usize, frames: u32) -> Vec<Frame> {
         .collect()
 }
 
+/// ffmpeg's `testsrc2` (a generated scene nobody here wrote) as a 4:2:0
+/// Y4M in `dir`.
+pub fn testsrc2(dir: &Path, width: usize, height: usize, frames: u32) -> std::path::PathBuf {
+    let path = dir.join(format!("testsrc2-{width}x{height}.y4m"));
+    tessera_testkit::ffmpeg_lavfi(
+        &format!("testsrc2=size={width}x{height}:rate=25"),
+        frames,
+        &["-pix_fmt", "yuv420p"],
+        &path,
+    );
+    path
+}
+
 /// Encodes `frames`; returns the stream and the encoder's reconstruction
 /// of every frame.
 pub fn encode(cfg: EncoderConfig, frames: &[Frame]) -> (Vec<u8>, Vec<Frame>) {
