@@ -6,7 +6,6 @@
 //! panic. A name starting with `err-` must be refused by `decode_stream`;
 //! one starting with `ok-` must decode, every unit without error.
 
-use std::fs;
 use std::path::PathBuf;
 
 use tessera_core::Limits;
@@ -23,23 +22,7 @@ const LIMITS: Limits = Limits {
 /// `(file name, bytes)` of every input whose name starts with `prefix`.
 fn inputs(prefix: &str) -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regression");
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "m4v"))
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, fs::read(&path).expect("readable input"))
-        })
-        .filter(|(name, _)| name.starts_with(prefix))
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "no {prefix}* inputs in {}",
-        dir.display()
-    );
-    files
+    tessera_testkit::regression_inputs(&dir, "m4v", prefix)
 }
 
 /// Feeds every unit, going on after errors; returns (VOPs, errors).

@@ -379,3 +379,30 @@ pub fn artifact_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create artifact folder");
     dir
 }
+
+/// `(file name, bytes)` of every `*.EXTENSION` file in `dir` whose name
+/// starts with `prefix`, sorted by name; panics if there is none (a
+/// regression suite that finds nothing must not pass silently).
+pub fn regression_inputs(dir: &Path, extension: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == extension))
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&path).expect("readable input"))
+        })
+        .filter(|(name, _)| name.starts_with(prefix))
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no {prefix}*.{extension} inputs in {}",
+        dir.display()
+    );
+    files
+}
