@@ -58,37 +58,14 @@ fn receive_from_ffmpeg(size: &str, pix_fmt: &str) -> Vec<(Duration, Vec<u8>)> {
     let port = socket.local_addr().unwrap().port();
     let mut args = mjpeg_args(size, pix_fmt);
     args.extend(["-f".into(), "rtp".into(), format!("rtp://127.0.0.1:{port}")]);
-    let mut child = Command::new(kit::ffmpeg())
+    let child = Command::new(kit::ffmpeg())
         .args(["-loglevel", "error", "-nostdin"])
         .args(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let mut packets = Vec::new();
-    let mut buf = vec![0u8; 65536];
-    let mut exited = false;
-    while start.elapsed() < Duration::from_secs(30) {
-        match socket.recv(&mut buf) {
-            Ok(n) => packets.push((start.elapsed(), buf[..n].to_vec())),
-            Err(_) if exited => break,
-            Err(_) => {}
-        }
-        if !exited && child.try_wait().unwrap().is_some() {
-            exited = true;
-        }
-    }
-    if !exited {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "ffmpeg: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    packets
+    kit::receive_from_ffmpeg(&socket, child, Duration::from_secs(30))
 }
 
 fn depayload_ffmpeg_rtp(size: &str, pix_fmt: &str, format: ChromaFormat) {

@@ -163,7 +163,7 @@ fn depayloads_ffmpeg_mp4v() {
         .unwrap();
     let port = socket.local_addr().unwrap().port();
     let sdp_path = dir.path().join("ffmpeg.sdp");
-    let mut child = Command::new(kit::ffmpeg())
+    let child = Command::new(kit::ffmpeg())
         .args([
             "-hide_banner",
             "-loglevel",
@@ -181,29 +181,7 @@ fn depayloads_ffmpeg_mp4v() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let mut packets = Vec::new();
-    let mut buf = vec![0u8; 65536];
-    let mut exited = false;
-    while start.elapsed() < Duration::from_secs(30) {
-        match socket.recv(&mut buf) {
-            Ok(n) => packets.push((start.elapsed(), buf[..n].to_vec())),
-            Err(_) if exited => break,
-            Err(_) => {}
-        }
-        if !exited && child.try_wait().unwrap().is_some() {
-            exited = true;
-        }
-    }
-    if !exited {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "ffmpeg: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let packets = tessera_testkit::receive_from_ffmpeg(&socket, child, Duration::from_secs(30));
 
     // ffmpeg's SDP: MP4V-ES at 90 kHz, the file's configuration (es::split
     // ends it before the first GOV, as config_headers does).

@@ -406,3 +406,39 @@ pub fn regression_inputs(dir: &Path, extension: &str, prefix: &str) -> Vec<(Stri
     );
     files
 }
+
+/// Collects the datagrams a sending ffmpeg (`child`, started with its stderr
+/// piped) delivers to `socket`, which must have a short read timeout, until
+/// ffmpeg has exited and the socket is quiet, or `limit` passes (then
+/// ffmpeg is killed). Panics with ffmpeg's stderr if it failed. Returns
+/// each datagram with its arrival time since the call.
+pub fn receive_from_ffmpeg(
+    socket: &std::net::UdpSocket,
+    mut child: std::process::Child,
+    limit: std::time::Duration,
+) -> Vec<(std::time::Duration, Vec<u8>)> {
+    let start = std::time::Instant::now();
+    let mut packets = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    let mut exited = false;
+    while start.elapsed() < limit {
+        match socket.recv(&mut buf) {
+            Ok(n) => packets.push((start.elapsed(), buf[..n].to_vec())),
+            Err(_) if exited => break,
+            Err(_) => {}
+        }
+        if !exited && child.try_wait().expect("ffmpeg's status").is_some() {
+            exited = true;
+        }
+    }
+    if !exited {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("ffmpeg's output");
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    packets
+}
