@@ -6,7 +6,6 @@
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
-use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -404,18 +403,6 @@ fn bad_input_gives_one_error_line() {
     );
 }
 
-/// Waits until a UDP port on loopback is taken (ffmpeg listening).
-fn wait_bound(port: u16) {
-    let start = Instant::now();
-    while UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "ffmpeg never listened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Waits for a child at most `limit`, killing it past that.
 fn wait_at_most(mut child: Child, limit: Duration, what: &str) -> Output {
     let start = Instant::now();
@@ -493,7 +480,7 @@ fn rtp_output_reaches_ffmpeg_and_our_receiver_intact() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_bound(port);
+    tessera_testkit::wait_udp_port_taken(port);
     std::thread::sleep(Duration::from_millis(200));
     let summary = ok(&send_args(false));
     assert!(summary.contains(&format!("{frames} frames")), "{summary}");

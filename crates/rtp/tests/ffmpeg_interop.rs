@@ -226,15 +226,7 @@ fn send_to_ffmpeg(jpegs: &[Vec<u8>], pix_fmt: &str, dir: &std::path::Path) -> (V
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until ffmpeg has bound the port.
-    let start = Instant::now();
-    while UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "ffmpeg never listened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    kit::wait_udp_port_taken(port);
     std::thread::sleep(Duration::from_millis(200));
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut pay = JpegPayloader::new(JpegPayloaderConfig::new(0x7e55_e7a0)).unwrap();

@@ -50,18 +50,6 @@ fn md5s(framemd5: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits until a UDP port on loopback is taken (ffmpeg listening).
-fn wait_bound(port: u16) {
-    let start = Instant::now();
-    while UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "ffmpeg never listened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn ffmpeg_decodes_our_mp4v_packets() {
     let dir = kit::temp_dir();
@@ -107,7 +95,7 @@ fn ffmpeg_decodes_our_mp4v_packets() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_bound(port);
+    tessera_testkit::wait_udp_port_taken(port);
     std::thread::sleep(Duration::from_millis(200));
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();

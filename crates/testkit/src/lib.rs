@@ -442,3 +442,16 @@ pub fn receive_from_ffmpeg(
     );
     packets
 }
+
+/// Waits (at most 10 s, then panics) until something has bound UDP `port`
+/// on loopback: a receiving ffmpeg is listening and packets can be sent.
+pub fn wait_udp_port_taken(port: u16) {
+    let start = std::time::Instant::now();
+    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "nothing ever listened on UDP port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
