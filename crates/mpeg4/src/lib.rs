@@ -14,6 +14,7 @@ pub mod picture;
 pub mod pred;
 pub mod quant;
 pub mod recon;
+pub mod shape;
 pub mod tables;
 pub mod vlc;
 
