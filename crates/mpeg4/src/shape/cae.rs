@@ -336,6 +336,51 @@ mod tests {
         round_trip(&[(true, 32768)]);
     }
 
+    /// A 2000-symbol stream from a fixed LCG, coded by the reference
+    /// software's CAE encoder (ISO/IEC 14496-5), computed outside this
+    /// project: its length, the FNV-1a hash of the bits (one byte per bit)
+    /// and the first 64 bits.
+    #[test]
+    fn matches_reference_encoder_output() {
+        let mut lcg = 12345u32;
+        let mut rnd = || {
+            lcg = lcg.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (lcg >> 8) & 0xffff
+        };
+        let mut syms = Vec::new();
+        for _ in 0..2000 {
+            let p = rnd();
+            let s = rnd();
+            let p0 = (p % 65535 + 1) as u16;
+            let mut bit = if s % 100 < 30 {
+                p0 < 32768
+            } else {
+                p0 >= 32768
+            };
+            if (s >> 12) % 7 == 0 {
+                bit = !bit;
+            }
+            syms.push((bit, p0));
+        }
+        let (bits, n) = code(&syms);
+        assert_eq!(n, 3317);
+        let mut h = 1_469_598_103_934_665_603u64;
+        for &b in &bits {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(1_099_511_628_211);
+        }
+        assert_eq!(h, 12_468_845_335_822_350_368);
+        let first: String = bits[..64]
+            .iter()
+            .map(|&b| if b { '1' } else { '0' })
+            .collect();
+        assert_eq!(
+            first,
+            "1101100101111110000000101110000110001110000000010011100111101110"
+        );
+        round_trip(&syms);
+    }
+
     #[test]
     fn long_runs_are_stuffed() {
         // Many highly probable zeros produce long runs of 0 bits; the coder

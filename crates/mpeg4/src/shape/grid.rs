@@ -345,3 +345,113 @@ pub(crate) fn upsample(g: &Grid) -> Grid {
     }
     upsample_pass(&mid)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::{BabBorder, PredBab};
+
+    /// A random 8x8 block with its borders (rows of 12 bits, border
+    /// included) up-sampled by the reference software's filter (ISO/IEC
+    /// 14496-5), computed outside this project: rows of the 16x16 result.
+    #[test]
+    fn upsampling_matches_reference() {
+        let src: [u16; 12] = [
+            0x956, 0xd47, 0xbc0, 0xb10, 0x6d5, 0x2d0, 0xb20, 0x392, 0x746, 0x890, 0x6a9, 0xc2d,
+        ];
+        let want: [u16; 16] = [
+            0xff00, 0xff00, 0xf830, 0xf030, 0xef71, 0xcf7b, 0xcf30, 0xef20, 0xf480, 0xf860, 0xf820,
+            0xfc00, 0xfa03, 0xf201, 0xec00, 0x0e30,
+        ];
+        let mut g = Grid::new(8);
+        for (y, row) in src.iter().enumerate() {
+            for x in 0..12 {
+                g.set(
+                    y as isize - 2,
+                    x as isize - 2,
+                    ((row >> (11 - x)) & 1) as u8,
+                );
+            }
+        }
+        let up = upsample(&g);
+        for (y, &w) in want.iter().enumerate() {
+            let got = (0..16).fold(0u16, |v, x| (v << 1) | u16::from(up.at(y as isize, x)));
+            assert_eq!(got, w, "row {y}");
+        }
+    }
+
+    fn rows_of(width: usize, rows: &[u32], f: impl Fn(isize, isize) -> u8) {
+        for (y, &want) in rows.iter().enumerate() {
+            let got = (0..width).fold(0u32, |v, x| (v << 1) | u32::from(f(y as isize, x as isize)));
+            assert_eq!(got, want, "row {y}");
+        }
+    }
+
+    /// Conversion ratio 1/4: a random 4x4 block with borders (rows of 8
+    /// bits) up-sampled twice by the reference software (ISO/IEC 14496-5),
+    /// computed outside this project.
+    #[test]
+    fn quarter_upsampling_matches_reference() {
+        let src: [u8; 8] = [0x4e, 0xbe, 0x32, 0x69, 0x20, 0xdb, 0xa9, 0x01];
+        let mut g = Grid::new(4);
+        for (y, row) in src.iter().enumerate() {
+            for x in 0..8 {
+                g.set(y as isize - 2, x as isize - 2, (row >> (7 - x)) & 1);
+            }
+        }
+        let up = upsample(&g);
+        rows_of(
+            16,
+            &[
+                0xfff8, 0xffe0, 0xff80, 0xff00, 0xfe80, 0xf840, 0xf800, 0xf000, 0xf000, 0xf800,
+                0xf840, 0xfec0, 0x9fc0, 0x8fe0, 0x0fe0, 0x0ff0,
+            ],
+            |y, x| up.at(y, x),
+        );
+    }
+
+    /// The motion-compensated BAB down-sampled for ratios 1/2 and 1/4, and
+    /// the subsampled top/left borders, as the reference software computes
+    /// them (ISO/IEC 14496-5), computed outside this project.
+    #[test]
+    fn down_sampling_matches_reference() {
+        let p: [u32; 18] = [
+            0x01b70, 0x3d00a, 0x024ac, 0x3e18a, 0x08251, 0x037f7, 0x29660, 0x04aa2, 0x26bad,
+            0x24648, 0x00b61, 0x30930, 0x11a4a, 0x13357, 0x24204, 0x0a403, 0x02e24, 0x1e098,
+        ];
+        let pred = PredBab::from_fn(|x, y| (p[(y + 1) as usize] >> (16 - x)) & 1 == 1);
+        let g = PredGrid::from_pred(&pred);
+        let half = g.downsampled(2);
+        rows_of(
+            10,
+            &[
+                0x07c, 0x386, 0x395, 0x27b, 0x2fb, 0x229, 0x34c, 0x2a3, 0x0a3, 0x194,
+            ],
+            |y, x| half.at(y - 1, x - 1),
+        );
+        let quarter = g.downsampled(4);
+        rows_of(6, &[0x00c, 0x030, 0x02d, 0x028, 0x001, 0x012], |y, x| {
+            quarter.at(y - 1, x - 1)
+        });
+
+        let fr: [u32; 18] = [
+            0xf2a9d, 0x000b6, 0xb2c50, 0x10414, 0xc1191, 0x36e26, 0x22024, 0x00a16, 0x3a119,
+            0x845a8, 0x06941, 0x870c2, 0x5d316, 0xa54ac, 0xcb97b, 0x31a00, 0x8a046, 0x058c1,
+        ];
+        let border = BabBorder::from_fn(|x, y| (fr[(y + 2) as usize] >> (17 - x)) & 1 == 1);
+        let g2 = border_grid(&border, 2);
+        rows_of(
+            12,
+            &[
+                0xefd, 0x01e, 0x800, 0xc00, 0x000, 0x800, 0x800, 0xc00, 0xc00, 0x800, 0x800, 0x800,
+            ],
+            |y, x| g2.at(y - 2, x - 2),
+        );
+        let g4 = border_grid(&border, 4);
+        rows_of(
+            8,
+            &[0x0fd, 0x006, 0x080, 0x000, 0x080, 0x080, 0x080, 0x080],
+            |y, x| g4.at(y - 2, x - 2),
+        );
+    }
+}
