@@ -12,10 +12,12 @@
 //! context of already known pixels:
 //!
 //! ```text
-//!  intra (10 pixels)           inter (4 current + 5 prediction)
-//!        c9 c8 c7              current:    c3 c2 c1     prediction:    c8
-//!     c6 c5 c4 c3 c2                       c0  X                    c7 c6 c5
-//!     c1 c0  X                                                         c4
+//!  intra (10 pixels)        inter: current (4)    prediction (5)
+//!
+//!        c9 c8 c7
+//!     c6 c5 c4 c3 c2              c3 c2 c1              c8
+//!     c1 c0 X                     c0 X               c7 c6 c5
+//!                                                       c4
 //! ```
 //!
 //! with `context = sum(c_k << k)`, `c_k` 1 for opaque, the prediction

@@ -158,7 +158,9 @@ pub fn get_bab_type_i(r: &mut BitReader<'_>, ctx: &IntraBabTypeContext) -> Resul
 }
 
 /// Writes `bab_type` of a P-VOP BAB; `colocated` is the type of the BAB at
-/// the same position in the previous VOP.
+/// the same position in the previous VOP (transparent, type 2, where the
+/// previous VOP has no BAB there). The context is that one BAB, not the
+/// current VOP's neighbours.
 pub fn put_bab_type_p(w: &mut BitWriter, colocated: BabType, t: BabType) {
     put_vlc(w, BAB_TYPE_P[colocated as usize][t as usize]);
 }

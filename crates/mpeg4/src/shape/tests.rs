@@ -491,6 +491,8 @@ proptest! {
         bits in proptest::collection::vec(any::<bool>(), 256),
         border_bits in proptest::collection::vec(any::<bool>(), 72),
         th in prop_oneof![Just(0u32), 0u32..4096],
+        shift in (-2i32..=2, -2i32..=2),
+        colocated in 0usize..7,
     ) {
         let bab = bab_from(|x, y| bits[(y * 16 + x) as usize]);
         let border = BabBorder::from_fn(|x, y| {
@@ -505,6 +507,24 @@ proptest! {
         let mut r = BitReader::new(&bytes);
         let d = decode_bab_i(&mut r, &IntraBabTypeContext::TRANSPARENT, &border, false).unwrap();
         prop_assert_eq!(d.bab, c.recon);
+        prop_assert!(acceptable(&bab, &d.bab, th));
+
+        // The same BAB in a P-VOP, predicted from a shifted copy of itself.
+        let pred = PredBab::from_fn(|x, y| {
+            let (x, y) = (x + shift.0, y + shift.1);
+            (0..16).contains(&x) && (0..16).contains(&y) && bits[(y * 16 + x) as usize]
+        });
+        let mvp = ShapeMv::new(shift.1, shift.0);
+        let mv = ShapeMv::new(shift.0, shift.1);
+        let colocated = BabType::ALL[colocated];
+        let mut w = BitWriter::new();
+        let c = enc.encode_p(&mut w, &bab, &border, colocated, mvp, mv, &pred);
+        w.stuff_to_byte();
+        let bytes = w.into_bytes();
+        let mut r = BitReader::new(&bytes);
+        let d = decode_bab_p(&mut r, colocated, &border, mvp, false, |_| pred.clone()).unwrap();
+        prop_assert_eq!(d.bab, c.recon);
+        prop_assert_eq!(d.mv, c.mv);
         prop_assert!(acceptable(&bab, &d.bab, th));
     }
 }
