@@ -88,6 +88,22 @@ pub enum Error {
     #[error("unsupported MP4 feature: {0}")]
     UnsupportedMp4(String),
 
+    /// A binary PGM image breaks the Netpbm rules (or ends early);
+    /// `offset` is where the problem was found. (PGM is not a
+    /// [`ContainerKind`]: only [`crate::pgm`] reads it.)
+    #[error("malformed PGM input at byte {offset}: {reason}")]
+    MalformedPgm { offset: u64, reason: String },
+
+    /// A scene input (video, mask or label map, see [`crate::scene`])
+    /// cannot be read or does not fit the scene: `path` is the file at
+    /// fault and `frame` the frame (0-based) where known.
+    #[error("{}: {reason}", SceneAt(path, *frame))]
+    Scene {
+        path: std::path::PathBuf,
+        frame: Option<u64>,
+        reason: String,
+    },
+
     /// The underlying reader or writer failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -123,8 +139,44 @@ impl Error {
         }
     }
 
-    /// True for [`Error::Malformed`] and [`Error::MalformedMp4`].
+    pub(crate) fn malformed_pgm(offset: u64, reason: impl Into<String>) -> Error {
+        Error::MalformedPgm {
+            offset,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn scene(
+        path: &std::path::Path,
+        frame: Option<u64>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::Scene {
+            path: path.to_path_buf(),
+            frame,
+            reason: reason.into(),
+        }
+    }
+
+    /// True for [`Error::Malformed`], [`Error::MalformedMp4`] and
+    /// [`Error::MalformedPgm`].
     pub fn is_malformed(&self) -> bool {
-        matches!(self, Error::Malformed { .. } | Error::MalformedMp4 { .. })
+        matches!(
+            self,
+            Error::Malformed { .. } | Error::MalformedMp4 { .. } | Error::MalformedPgm { .. }
+        )
+    }
+}
+
+/// `PATH` or `PATH, frame N` for [`Error::Scene`] messages.
+struct SceneAt<'a>(&'a std::path::Path, Option<u64>);
+
+impl fmt::Display for SceneAt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.display())?;
+        if let Some(frame) = self.1 {
+            write!(f, ", frame {frame}")?;
+        }
+        Ok(())
     }
 }

@@ -13,6 +13,8 @@
 //! | [`mjpeg`] | [`mjpeg::MjpegReader`] JPEG images | [`mjpeg::MjpegWriter`] |
 //! | [`avi`]   | [`avi::AviReader`] JPEG images (incl. OpenDML) | [`avi::AviWriter`] (OpenDML past 1 GiB) |
 //! | [`mp4`]   | [`mp4::read_mp4_video`] MPEG-4 Visual samples | [`mp4::Mp4Writer`] (`mp4v` + `esds`, 64-bit past 4 GiB) |
+//! | [`pgm`]   | [`pgm::read_pgm`] binary (P5) greyscale images | [`pgm::write_pgm`] |
+//! | [`scene`] | [`scene::SceneReader`]: a Y4M video with per-object masks (Y4M, PGM sequences) or a label map, checked against each other | - |
 //!
 //! Every reader takes a [`tessera_core::Limits`] and checks header fields
 //! against it before sizing any buffer from them; no input makes a reader
@@ -43,6 +45,8 @@ mod io_util;
 pub mod mjpeg;
 pub mod mp4;
 pub mod pcap;
+pub mod pgm;
+pub mod scene;
 pub mod y4m;
 
 pub use detect::ContainerKind;

@@ -9,6 +9,7 @@ pub mod frame;
 pub mod limits;
 pub mod pattern;
 pub mod rational;
+pub mod scene;
 
 pub use frame::{ChromaFormat, Frame, Plane};
 pub use limits::{LimitError, Limits};
