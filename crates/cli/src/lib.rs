@@ -2,7 +2,7 @@
 //! and its commands reused.
 //!
 //! Commands: `probe`, `transcode`, `encode` and `decode` (MPEG-4 Part 2),
-//! `demo`, `sc`, `rtp`, `fx`. `main.rs` only parses arguments and prints
+//! `demo`, `sc`, `rtp`, `fx`, `gen`. `main.rs` only parses arguments and prints
 //! errors.
 #![forbid(unsafe_code)]
 
@@ -16,6 +16,9 @@ pub mod decode;
 pub mod demo;
 pub mod encode;
 pub mod fx;
+// `gen` is a reserved word in Rust 2024.
+#[path = "gen.rs"]
+pub mod generate;
 pub mod media;
 pub mod mpeg4_rtp;
 pub mod probe;
@@ -176,6 +179,36 @@ pub enum Command {
         /// JPEG quality 1-100.
         #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100))]
         quality: u8,
+    },
+    /// Generate test inputs.
+    #[command(subcommand)]
+    Gen(GenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// A synthetic multi-object scene with exact masks: DIR/scene.y4m,
+    /// DIR/object1.y4m ... (mask in luma: 0 or 255) and DIR/labels.y4m
+    /// (luma: 0 background, K object K in front). Same seed, same bytes.
+    Scene {
+        /// Folder to write (created if missing).
+        #[arg(long)]
+        output: PathBuf,
+        /// Picture size WIDTHxHEIGHT.
+        #[arg(long, default_value = "352x288", value_parser = generate::parse_size)]
+        size: (usize, usize),
+        /// Number of frames.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+        frames: u32,
+        /// Frame rate to record (motion is per frame).
+        #[arg(long, default_value = "25")]
+        fps: Rational,
+        /// Number of objects (0-255); the last is in front.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(0..=255))]
+        objects: u16,
+        /// Seed for shapes, textures, colours and paths.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -610,5 +643,24 @@ pub fn run(cli: Cli) -> Result<()> {
             size,
             quality,
         } => demo::run(&output_dir, frames, &size, quality),
+        Command::Gen(GenCommand::Scene {
+            output,
+            size: (width, height),
+            frames,
+            fps,
+            objects,
+            seed,
+        }) => {
+            let spec = tessera_core::scene::SceneSpec {
+                width,
+                height,
+                frames,
+                rate: fps,
+                objects: usize::from(objects),
+                seed,
+            };
+            println!("{}", generate::scene(&output, &spec)?);
+            Ok(())
+        }
     }
 }
