@@ -108,6 +108,8 @@ pub struct Options {
     pub data_partitioned: bool,
     pub mpeg_quant: bool,
     pub four_mv: bool,
+    /// Periodic intra refresh after this many inter codings (0: never).
+    pub intra_refresh: u32,
     /// Slices of each VOP coded in parallel (each starts a video packet).
     pub threads: usize,
     pub max_frames: Option<u64>,
@@ -135,6 +137,7 @@ impl Default for Options {
             data_partitioned: false,
             mpeg_quant: false,
             four_mv: true,
+            intra_refresh: 0,
             threads: 1,
             max_frames: None,
             fps: Rational::integer(25),
@@ -164,6 +167,7 @@ impl Options {
             };
         }
         cfg.four_mv = self.four_mv;
+        cfg.intra_refresh = self.intra_refresh;
         cfg.threads = self.threads.max(1);
         cfg
     }

@@ -113,6 +113,10 @@ pub enum Command {
         /// No four-vector (8x8) motion.
         #[arg(long)]
         no_4mv: bool,
+        /// Code every macroblock intra again after N inter codings, bounding
+        /// IDCT drift in long GOPs as H.263 does with 132 (0: never).
+        #[arg(long, default_value_t = 0)]
+        intra_refresh: u32,
         /// Code slices of each VOP on N threads (each slice starts a video
         /// packet, so the stream depends on N).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -474,6 +478,7 @@ pub fn run(cli: Cli) -> Result<()> {
             data_partitioning,
             mpeg_quant,
             no_4mv,
+            intra_refresh,
             threads,
             frames,
             fps,
@@ -501,6 +506,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 data_partitioned: data_partitioning,
                 mpeg_quant,
                 four_mv: !no_4mv,
+                intra_refresh,
                 threads: usize::from(threads),
                 max_frames: frames,
                 fps,

@@ -229,6 +229,8 @@ fn packets_of_macroblocks_without_four_vectors() {
             "--no-4mv",
             "--search-range",
             "8",
+            "--intra-refresh",
+            "3",
         ],
     );
 }

@@ -180,3 +180,24 @@ fn our_decoder_reads_ffmpeg_streams() {
         assert!(psnr >= 45.0, "{name}: our decode vs ffmpeg's: {psnr:.2} dB");
     }
 }
+
+#[test]
+fn intra_refresh_codes_macroblocks_intra_in_p_vops() {
+    let frames = clip(176, 144, 12);
+    let mut cfg = config(176, 144);
+    cfg.intra_refresh = 4;
+    let mut enc = tessera_mpeg4::encoder::Encoder::new(cfg.clone()).unwrap();
+    let intra_in_p: u32 = frames
+        .iter()
+        .map(|f| enc.encode(f).unwrap())
+        .filter(|v| v.kind == tessera_mpeg4::header::VopType::P)
+        .map(|v| v.stats.intra_mbs)
+        .sum();
+    // Every macroblock coded inter 4 times is refreshed: in 11 P-VOPs of
+    // 99 macroblocks that is at least one refresh each unless skipped.
+    assert!(
+        intra_in_p >= 99,
+        "only {intra_in_p} intra macroblocks in P-VOPs"
+    );
+    assert!(round_trip("refresh", cfg, &frames) >= 45.0);
+}

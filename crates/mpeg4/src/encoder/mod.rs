@@ -979,7 +979,7 @@ impl SegmentJob<'_> {
             state.set_mv_all(mbx, mby, [0, 0]);
         }
         let inter_cost = cost1.min(cost4);
-        if motion.intra_sad + 500 < inter_cost || self.refresh_due(mbx, mby) {
+        if motion.intra_sad.saturating_add(500) < inter_cost || self.refresh_due(mbx, mby) {
             return self.intra_code(state, mbx, mby, packet, m);
         }
         let four = cost4 < cost1;
