@@ -23,7 +23,8 @@
 //!         bits 4-7 search range selector
 //! byte 5  packet size: Bits(64 + 8 * b) or Macroblocks(1 + b % 8)
 //! byte 6  corruption: bit 0 byte flips (count in bits 4-5), bit 1
-//!         truncation, bit 2 a start code prefix cut, bit 3 a unit dropped
+//!         truncation, bit 2 a start code prefix cut, bit 3 a unit dropped;
+//!         bits 6-7 intra refresh period (0 = off, else 1-3)
 //! byte 7  where the corruption lands
 //! ```
 //!
@@ -111,6 +112,7 @@ fn encoded(rest: &[u8]) {
         RateControl::Qp(1 + bq % 31)
     };
     cfg.gop = u32::from(bgop & 3);
+    cfg.intra_refresh = u32::from(corrupt >> 6);
     cfg.search_range =
         [1, 2, 3, 4, 7, 8, 15, 16, 24, 31, 32, 33, 48, 63, 64, 100][usize::from(bgop >> 4)];
     let frames = 1 + u32::from((bgop >> 2) & 3);
