@@ -11,24 +11,25 @@
 /// A codeword: the low `len` bits of `code`, sent MSB first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Vlc {
-    pub code: u16,
+    pub code: u32,
     pub len: u8,
 }
 
 /// Parses a codeword written as in the standard's tables, e.g.
 /// `"0000 0101 1"`; spaces are ignored. Any other character, an empty
-/// string or more than 16 bits fail (at compile time for constants).
+/// string or more than 24 bits (the longest, a shape `mvds` codeword, has
+/// 17) fail (at compile time for constants).
 pub const fn vlc(bits: &str) -> Vlc {
     let b = bits.as_bytes();
-    let mut code = 0u16;
+    let mut code = 0u32;
     let mut len = 0u8;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b' ' => {}
             b'0' | b'1' => {
-                assert!(len < 16, "codeword longer than 16 bits");
-                code = (code << 1) | (b[i] - b'0') as u16;
+                assert!(len < 24, "codeword longer than 24 bits");
+                code = (code << 1) | (b[i] - b'0') as u32;
                 len += 1;
             }
             _ => panic!("codeword characters must be 0, 1 or space"),
@@ -662,7 +663,7 @@ mod tests {
     fn check_code_space(name: &str, codes: &[Vlc], unused: &[Vlc]) {
         let all: Vec<Vlc> = codes.iter().chain(unused).copied().collect();
         for (i, &a) in all.iter().enumerate() {
-            assert!(a.len >= 1 && a.len <= 16 && u32::from(a.code) < 1 << a.len);
+            assert!(a.len >= 1 && a.len <= 16 && a.code < 1 << a.len);
             for (j, &b) in all.iter().enumerate() {
                 if i != j && a.len <= b.len {
                     assert_ne!(

@@ -104,7 +104,7 @@ fn no_codeword(r: &BitReader<'_>, bits: u32, what: &'static str) -> Error {
 
 #[inline]
 fn put_vlc(w: &mut BitWriter, v: Vlc) {
-    w.put(u32::from(v.len), u32::from(v.code));
+    w.put(u32::from(v.len), v.code);
 }
 
 // ---------------------------------------------------------------------------
@@ -298,10 +298,7 @@ pub fn put_intra_dc(w: &mut BitWriter, diff: i32, luma: bool) {
     };
     let marker = u32::from(size > 8);
     let len = u32::from(prefix.len) + size + marker;
-    w.put(
-        len,
-        (((u32::from(prefix.code) << size) | value) << marker) | marker,
-    );
+    w.put(len, (((prefix.code << size) | value) << marker) | marker);
 }
 
 /// Reads an intra DC differential written by [`put_intra_dc`].
@@ -390,10 +387,7 @@ pub fn put_mv_component(w: &mut BitWriter, diff: i32, f_code: u8) {
     if index == 32 {
         put_vlc(w, v);
     } else {
-        w.put(
-            u32::from(v.len) + r_size,
-            (u32::from(v.code) << r_size) | residual,
-        );
+        w.put(u32::from(v.len) + r_size, (v.code << r_size) | residual);
     }
 }
 
@@ -506,12 +500,12 @@ const fn tcoef_enc(rows: &[Tcoef; 102], lmax: &[EscapeRange], rmax: &[EscapeRang
         let t = rows[i];
         let slot = &mut direct[t.last as usize][t.run as usize][t.level as usize];
         assert!(*slot == 0, "event listed twice");
-        *slot = ((t.vlc.code as u32) << 5) | t.vlc.len as u32;
+        *slot = (t.vlc.code << 5) | t.vlc.len as u32;
         i += 1;
     }
     let lmax = expand(lmax);
     let rmax = expand(rmax);
-    let esc = TCOEF_ESCAPE.code as u32;
+    let esc = TCOEF_ESCAPE.code;
     let esc_len = TCOEF_ESCAPE.len as u32;
     let mut out: TcoefEnc = [[[0; 64]; 64]; 2];
     let mut last = 0;
@@ -560,7 +554,7 @@ const ESCAPE3_BITS: u32 = 30;
 /// The whole escape mode 3 code of an event: ESC, `11`, last, run, marker,
 /// level, marker.
 fn escape3(last: bool, run: u8, level: i32) -> u32 {
-    (u32::from(TCOEF_ESCAPE.code) << 23)
+    (TCOEF_ESCAPE.code << 23)
         | (0b11 << 21)
         | (u32::from(last) << 20)
         | (u32::from(run) << 14)

@@ -7,41 +7,11 @@
 //! the `conv_ratio` codes, the CAE probability tables `intra_prob[]` and
 //! `inter_prob[]`, and the up-sampling filter's thresholds of 7.5.4.
 //!
-//! The VLC tables are rows of codewords as bit strings, as in
-//! [`crate::tables`] but up to 24 bits long (the longest `mvds` codeword
-//! has 17); [`super::syntax`] decodes with them and its tests check each is
-//! prefix-free.
+//! The VLC tables are rows of codewords as bit strings with
+//! [`crate::tables::vlc`]; [`super::syntax`] decodes with them and its tests
+//! check each is prefix-free.
 
-/// A codeword: the low `len` bits of `code`, sent MSB first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Vlc {
-    pub code: u32,
-    pub len: u8,
-}
-
-/// Parses a codeword written as in the standard's tables, e.g. `"0000 01"`;
-/// spaces are ignored. Other characters, an empty string or more than 24
-/// bits fail (at compile time for constants).
-pub const fn vlc(bits: &str) -> Vlc {
-    let b = bits.as_bytes();
-    let mut code = 0u32;
-    let mut len = 0u8;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b' ' => {}
-            b'0' | b'1' => {
-                assert!(len < 24, "codeword longer than 24 bits");
-                code = (code << 1) | (b[i] - b'0') as u32;
-                len += 1;
-            }
-            _ => panic!("codeword characters must be 0, 1 or space"),
-        }
-        i += 1;
-    }
-    assert!(len > 0, "empty codeword");
-    Vlc { code, len }
-}
+pub use crate::tables::{Vlc, vlc};
 
 // ---------------------------------------------------------------------------
 // CAE probabilities (Annex B: intra_prob[], inter_prob[])
