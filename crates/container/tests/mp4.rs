@@ -75,26 +75,10 @@ fn mux(split: &Split, timescale: u32, durations: &[u32], path: &Path) -> Vec<u8>
 
 /// ffprobe's view of the first video stream, counting frames by decoding.
 fn stream_info(path: &Path) -> HashMap<String, String> {
-    let out = run_tool(
-        &ffprobe(),
-        [
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=codec_name,codec_tag_string,width,height,nb_frames,nb_read_frames,time_base,duration_ts",
-            "-of",
-            "default=noprint_wrappers=1",
-            path.to_str().unwrap(),
-        ],
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    common::probe_entries(
+        path,
+        "stream=codec_name,codec_tag_string,width,height,nb_frames,nb_read_frames,time_base,duration_ts",
+    )
 }
 
 /// (pts, duration, keyframe) of every video packet, as ffprobe demuxes

@@ -29,6 +29,16 @@ pub fn ffmpeg(pre: &[String], args: &[&str]) {
 /// `ffprobe` stream entries of the first video stream as `key=value`
 /// lines, counting frames.
 pub fn probe(path: &Path) -> std::collections::HashMap<String, String> {
+    probe_entries(
+        path,
+        "stream=width,height,r_frame_rate,nb_read_frames,pix_fmt,codec_name",
+    )
+}
+
+/// `ffprobe -count_frames -show_entries ENTRIES` of the first video stream,
+/// as a map of its `key=value` lines; panics with ffprobe's stderr if it
+/// fails.
+pub fn probe_entries(path: &Path, entries: &str) -> std::collections::HashMap<String, String> {
     let out = Command::new(tessera_testkit::ffprobe())
         .args([
             "-v",
@@ -37,10 +47,9 @@ pub fn probe(path: &Path) -> std::collections::HashMap<String, String> {
             "-select_streams",
             "v:0",
             "-show_entries",
-            "stream=width,height,r_frame_rate,nb_read_frames,pix_fmt,codec_name",
-            "-of",
-            "default=noprint_wrappers=1",
+            entries,
         ])
+        .args(["-of", "default=noprint_wrappers=1"])
         .arg(path)
         .output()
         .expect("run ffprobe");
