@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tessera_container::y4m::Y4mReader;
 use tessera_core::{ChromaFormat, Frame, Limits};
 use tessera_testkit::{
-    check_close, ffmpeg, ffmpeg_lavfi, ffprobe_size_and_frames, free_udp_port, run_ffmpeg,
+    check_close, ffmpeg_lavfi, ffprobe_size_and_frames, free_udp_port, run_ffmpeg,
     run_ffmpeg_warnings, split_rawvideo, temp_dir,
 };
 
@@ -471,19 +471,18 @@ fn rtp_output_reaches_ffmpeg_and_our_receiver_intact() {
 
     // ffmpeg reads the SDP, then we send.
     let md5_path = d.join("rtp.framemd5");
-    let player = Command::new(ffmpeg())
-        .args(["-hide_banner", "-nostdin", "-loglevel", "warning", "-y"])
-        .args(["-protocol_whitelist", "file,udp,rtp"])
-        .args(["-analyzeduration", "100000", "-i"])
-        .arg(&sdp)
-        .args(["-frames:v", &frames.to_string(), "-f", "framemd5"])
-        .arg(&md5_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    tessera_testkit::wait_udp_port_taken(port);
-    std::thread::sleep(Duration::from_millis(200));
+    let count = frames.to_string();
+    let player = tessera_testkit::ffmpeg_receiving(
+        &sdp,
+        port,
+        [
+            "-frames:v".as_ref(),
+            count.as_ref(),
+            "-f".as_ref(),
+            "framemd5".as_ref(),
+            md5_path.as_os_str(),
+        ],
+    );
     let summary = ok(&send_args(false));
     assert!(summary.contains(&format!("{frames} frames")), "{summary}");
     assert!(summary.contains("RTP packets"), "{summary}");

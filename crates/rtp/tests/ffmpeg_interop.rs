@@ -200,34 +200,20 @@ fn send_to_ffmpeg(jpegs: &[Vec<u8>], pix_fmt: &str, dir: &std::path::Path) -> (V
     );
     let sdp_path = kit::write_file(dir, "our.sdp", sdp.as_bytes());
     let raw_path = dir.join("out.raw");
-    let mut child = Command::new(kit::ffmpeg())
-        .args([
-            "-loglevel",
-            "warning",
-            "-nostdin",
-            "-protocol_whitelist",
-            "file,udp,rtp",
-        ])
-        // Probe a few frames only, so decoding starts while we send.
-        .args(["-analyzeduration", "100000"])
-        .arg("-i")
-        .arg(&sdp_path)
-        .args([
-            "-frames:v",
-            &jpegs.len().to_string(),
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            pix_fmt,
-            "-y",
-        ])
-        .arg(&raw_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    kit::wait_udp_port_taken(port);
-    std::thread::sleep(Duration::from_millis(200));
+    let frames = jpegs.len().to_string();
+    let mut child = kit::ffmpeg_receiving(
+        &sdp_path,
+        port,
+        [
+            "-frames:v".as_ref(),
+            frames.as_ref(),
+            "-f".as_ref(),
+            "rawvideo".as_ref(),
+            "-pix_fmt".as_ref(),
+            std::ffi::OsStr::new(pix_fmt),
+            raw_path.as_os_str(),
+        ],
+    );
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut pay = JpegPayloader::new(JpegPayloaderConfig::new(0x7e55_e7a0)).unwrap();
     // The frames, then the last one again until ffmpeg has output them

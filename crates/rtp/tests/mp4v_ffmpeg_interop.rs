@@ -76,27 +76,18 @@ fn ffmpeg_decodes_our_mp4v_packets() {
     );
     let sdp_path = kit::write_file(dir.path(), "our.sdp", sdp.as_bytes());
     let md5_path = dir.path().join("out.framemd5");
-    let mut child = Command::new(kit::ffmpeg())
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "warning",
-            "-nostdin",
-            "-protocol_whitelist",
-            "file,udp,rtp",
-        ])
-        // Probe a little only, so that decoding starts while we send.
-        .args(["-analyzeduration", "100000"])
-        .arg("-i")
-        .arg(&sdp_path)
-        .args(["-frames:v", &FRAMES.to_string(), "-f", "framemd5", "-y"])
-        .arg(&md5_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    tessera_testkit::wait_udp_port_taken(port);
-    std::thread::sleep(Duration::from_millis(200));
+    let frames = FRAMES.to_string();
+    let mut child = kit::ffmpeg_receiving(
+        &sdp_path,
+        port,
+        [
+            "-frames:v".as_ref(),
+            frames.as_ref(),
+            "-f".as_ref(),
+            "framemd5".as_ref(),
+            md5_path.as_os_str(),
+        ],
+    );
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut pay = Mp4vPayloader::new(Mp4vPayloaderConfig {

@@ -455,3 +455,32 @@ pub fn wait_udp_port_taken(port: u16) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Starts an ffmpeg that receives the RTP stream an SDP file describes
+/// (warnings and errors on its piped stderr, probing briefly so decoding
+/// starts while the test sends) and writes what `output` says (its output
+/// options and file), then waits until it listens on `port`.
+pub fn ffmpeg_receiving<I, S>(sdp: &Path, port: u16, output: I) -> std::process::Child
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let child = Command::new(ffmpeg())
+        .args(["-hide_banner", "-nostdin", "-loglevel", "warning", "-y"])
+        .args([
+            "-protocol_whitelist",
+            "file,udp,rtp",
+            "-analyzeduration",
+            "100000",
+            "-i",
+        ])
+        .arg(sdp)
+        .args(output)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn ffmpeg");
+    wait_udp_port_taken(port);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child
+}
