@@ -20,14 +20,6 @@ impl BitWriter {
         BitWriter::default()
     }
 
-    pub fn with_capacity(bytes: usize) -> BitWriter {
-        BitWriter {
-            bytes: Vec::with_capacity(bytes),
-            acc: 0,
-            nbits: 0,
-        }
-    }
-
     /// Appends the low `n` bits of `value` (n <= 32).
     #[inline]
     pub fn put(&mut self, n: u32, value: u32) {
@@ -92,13 +84,6 @@ impl BitWriter {
     pub fn align_zero(&mut self) {
         let pad = (8 - self.nbits % 8) % 8;
         self.put(pad, 0);
-    }
-
-    /// Appends whole bytes; the writer must be byte aligned.
-    pub fn put_bytes(&mut self, data: &[u8]) {
-        assert!(self.is_byte_aligned(), "put_bytes on an unaligned writer");
-        self.flush_bytes();
-        self.bytes.extend_from_slice(data);
     }
 
     /// Appends another writer's bits (which need not be byte aligned).
@@ -225,12 +210,6 @@ impl<'a> BitReader<'a> {
     pub fn skip_stuffing(&mut self) -> Result<()> {
         let pad = 8 - (self.pos % 8);
         self.skip(pad as u32)
-    }
-
-    /// Moves to the next byte boundary (no-op when aligned).
-    pub fn align(&mut self) {
-        self.pos = self.pos.div_ceil(8) * 8;
-        self.pos = self.pos.min(self.data.len() * 8);
     }
 
     /// Whether the stuffing before the next byte boundary is valid

@@ -52,11 +52,6 @@ impl Padded {
         ((y + self.border as isize) as usize) * self.stride + (x + self.border as isize) as usize
     }
 
-    #[inline]
-    pub fn at(&self, x: usize, y: usize) -> u8 {
-        self.data[(y + self.border) * self.stride + x + self.border]
-    }
-
     pub fn row(&self, y: usize) -> &[u8] {
         let start = self.index(0, y as isize);
         &self.data[start..start + self.width]

@@ -214,12 +214,6 @@ impl PredState {
             self.set_mv(mbx, mby, b, mv);
         }
     }
-
-    /// The vector stored for luma block `b` of a macroblock.
-    pub fn mv(&self, mbx: usize, mby: usize, b: usize) -> [i32; 2] {
-        let v = self.mv[(2 * mby + (b >> 1)) * 2 * self.mb_w + 2 * mbx + (b & 1)];
-        [i32::from(v[0]), i32::from(v[1])]
-    }
 }
 
 #[inline]

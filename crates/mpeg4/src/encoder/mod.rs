@@ -214,7 +214,7 @@ impl Encoder {
         let fps = res as f64 / inc as f64;
         let bit_rate = cfg.rate.bit_rate().unwrap_or(0);
         let vbv = cfg.rate.bit_rate().map(|b| {
-            let buffer = rc::vbv_buffer_bits(b, fps);
+            let buffer = rc::vbv_buffer_bits(b);
             VbvParams {
                 bit_rate_400: (b.div_ceil(400)).min((1 << 30) - 1) as u32,
                 buffer_size_16k: (buffer.div_ceil(16384)).min((1 << 18) - 1) as u32,
@@ -414,6 +414,8 @@ impl Encoder {
         let lambda = u32::from(qp).max(1);
         // Motion search over all macroblocks first so f_code fits the
         // vectors found.
+        let rounding = Rounding::for_method(&self.cfg.quant);
+        let zero_sum = zero_block_sum(&self.cfg.quant, qp, rounding);
         let mut motion = std::mem::take(&mut self.motion);
         motion.clear();
         motion.resize(mbw * mbh, MbMotion::default());
@@ -427,12 +429,7 @@ impl Encoder {
                 costs: &costs,
                 fcode: search_fcode,
                 four_mv: self.cfg.four_mv,
-                zero_block_sum: zero_block_sum(
-                    &self.cfg.quant,
-                    qp,
-                    Rounding::for_method(&self.cfg.quant),
-                )
-                .max(0) as u32,
+                zero_block_sum: zero_sum.max(0) as u32,
             };
             self.half.build(&self.reference.planes[0], self.rounding);
             let planes = Planes {
@@ -509,8 +506,8 @@ impl Encoder {
             mbw,
             packets: self.cfg.packets,
             partitioned: self.cfg.data_partitioned,
-            rounding: Rounding::for_method(&quant),
-            zero_block_sum: zero_block_sum(&quant, qp, Rounding::for_method(&quant)),
+            rounding,
+            zero_block_sum: zero_sum,
             refresh: &self.refresh,
             refresh_period: self.cfg.intra_refresh,
             // q^2 per bit measured best (0.5 q^2 and 1.5 q^2 lost 1-6%).

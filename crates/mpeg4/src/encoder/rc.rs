@@ -25,7 +25,7 @@ impl RateControl {
 
 /// VBV buffer size for a bit rate: one second of data, within the 18-bit
 /// field of the VOL (units of 16384 bits).
-pub fn vbv_buffer_bits(bit_rate: u64, _fps: f64) -> u64 {
+pub fn vbv_buffer_bits(bit_rate: u64) -> u64 {
     bit_rate.clamp(16384, ((1 << 18) - 1) * 16384)
 }
 
@@ -49,7 +49,7 @@ pub struct RateController {
 impl RateController {
     pub fn new(mode: &RateControl, fps: f64, mbs: usize) -> RateController {
         let rate = mode.bit_rate().unwrap_or(0) as f64;
-        let size = vbv_buffer_bits(mode.bit_rate().unwrap_or(0), fps) as f64;
+        let size = vbv_buffer_bits(mode.bit_rate().unwrap_or(0)) as f64;
         RateController {
             mode: *mode,
             fps,
