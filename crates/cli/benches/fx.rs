@@ -172,11 +172,13 @@ struct Clips {
     green: PathBuf,
 }
 
-fn make_clips(dir: &Path, frames: u32) -> Clips {
-    let frames = frames.to_string();
-    let encode = [
+/// ffmpeg output options for `frames` frames of Motion-JPEG at the
+/// benchmark's quantiser with the standard Huffman tables (as RTP/JPEG
+/// carries), for the input clips and the peer's runs alike.
+fn mjpeg_output(frames: &str) -> [&str; 10] {
+    [
         "-frames:v",
-        frames.as_str(),
+        frames,
         "-pix_fmt",
         "yuvj420p",
         "-c:v",
@@ -185,7 +187,12 @@ fn make_clips(dir: &Path, frames: u32) -> Clips {
         FFMPEG_Q,
         "-huffman",
         "default",
-    ];
+    ]
+}
+
+fn make_clips(dir: &Path, frames: u32) -> Clips {
+    let frames = frames.to_string();
+    let encode = mjpeg_output(&frames);
     let make = |name: &str, head: &[&str]| -> PathBuf {
         let path = dir.join(name);
         let args: Vec<&str> = head
@@ -458,22 +465,9 @@ fn ffmpeg_run(
     }
     args.extend(["-filter_complex".to_string(), chain.to_string()]);
     one(&mut args);
-    args.extend(
-        [
-            "-frames:v",
-            &frames.to_string(),
-            "-pix_fmt",
-            "yuvj420p",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            FFMPEG_Q,
-            "-huffman",
-            "default",
-            path_str(out),
-        ]
-        .map(String::from),
-    );
+    let count = frames.to_string();
+    args.extend(mjpeg_output(&count).map(String::from));
+    args.push(path_str(out).to_string());
     let start = Instant::now();
     let output = Command::new(tessera_testkit::ffmpeg())
         .args(&args)
