@@ -2,44 +2,14 @@
 //! ffmpeg.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use tessera_core::{ChromaFormat, Frame};
 use tessera_testkit::{
     check_close, ffmpeg_lavfi, ffmpeg_raw, ffprobe, ffprobe_size_and_frames, run_tool, temp_dir,
 };
 
-fn tessera(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .output()
-        .expect("run tessera")
-}
-
-fn ok(args: &[&std::ffi::OsStr]) -> String {
-    let out = tessera(args);
-    assert!(
-        out.status.success(),
-        "tessera {:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts a failure with exactly one line on stderr naming `needle`.
-fn fails(args: &[&std::ffi::OsStr], needle: &str) {
-    let out = tessera(args);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?} should fail with code 1"
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "one error line, got: {stderr}");
-    assert!(stderr.starts_with("tessera: error: "), "{stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
-}
+mod common;
+use common::{fails, ok};
 
 fn os(s: &str) -> &std::ffi::OsStr {
     s.as_ref()

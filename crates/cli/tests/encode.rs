@@ -17,38 +17,8 @@ use tessera_testkit::{
     run_ffmpeg_warnings, split_rawvideo, temp_dir,
 };
 
-fn tessera<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .output()
-        .expect("run tessera")
-}
-
-/// Runs tessera, asserting success; returns stdout.
-fn ok<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S]) -> String {
-    let out = tessera(args);
-    assert!(
-        out.status.success(),
-        "tessera {:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts a failure with exactly one line on stderr naming `needle`.
-fn fails<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S], needle: &str) {
-    let out = tessera(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?} should fail with code 1: {stderr}"
-    );
-    assert_eq!(stderr.lines().count(), 1, "one error line, got: {stderr}");
-    assert!(stderr.starts_with("tessera: error: "), "{stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
-}
+mod common;
+use common::{fails, ok};
 
 fn s(path: &Path) -> String {
     path.to_str().expect("UTF-8 path").to_string()

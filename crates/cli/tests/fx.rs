@@ -4,36 +4,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use tessera_testkit::{ffmpeg_lavfi, ffprobe_size_and_frames, run_ffmpeg_warnings, temp_dir};
 
-fn tessera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tessera")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = tessera(args);
-    assert!(
-        out.status.success(),
-        "tessera {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts failure with exit code 1 and returns stderr.
-fn fails(args: &[&str]) -> String {
-    let out = tessera(args);
-    assert_eq!(out.status.code(), Some(1), "{args:?} should fail");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(stderr.starts_with("tessera: error: "), "{stderr}");
-    stderr
-}
+mod common;
+use common::{failure as fails, ok, tessera};
 
 fn effect(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

@@ -5,7 +5,6 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use tessera_container::Error;
 use tessera_container::pgm::write_pgm;
@@ -14,12 +13,8 @@ use tessera_container::y4m::{Y4mHeader, Y4mReader, Y4mWriter};
 use tessera_core::{Frame, Limits};
 use tessera_testkit::{ffprobe_size_and_frames, temp_dir};
 
-fn tessera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .output()
-        .expect("run tessera")
-}
+mod common;
+use common::tessera;
 
 /// Runs `tessera gen scene --output DIR ARGS...` and returns its stdout.
 fn gen_scene(dir: &Path, args: &[&str]) -> String {

@@ -3,30 +3,15 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use tessera_core::{ChromaFormat, Frame};
 use tessera_testkit::{check_close, ffmpeg_lavfi, run_ffmpeg_warnings, run_tool, temp_dir, tshark};
 
+mod common;
+use common::{ok, tessera};
+
 fn os(s: &str) -> &OsStr {
     s.as_ref()
-}
-
-fn tessera(args: &[&OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .output()
-        .expect("run tessera")
-}
-
-fn ok(args: &[&OsStr]) -> String {
-    let out = tessera(args);
-    assert!(
-        out.status.success(),
-        "tessera {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn ffmpeg_mjpeg(dir: &Path, name: &str, src: &str, frames: u32, q: &str) -> PathBuf {
