@@ -15,23 +15,7 @@ use tessera_rtp::packet::{RtpHeader, build};
 
 const FRAME_MS: u64 = 33;
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use tessera_testkit::Rng;
 
 /// `frames` RTP/JPEG frames of a 64x48 moving pattern, 200-byte packets,
 /// sequence numbers starting near the wrap.

@@ -5,21 +5,7 @@ use super::*;
 use crate::bits::{BitReader, BitWriter};
 use proptest::prelude::*;
 
-/// xorshift64*: deterministic test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use tessera_testkit::Rng;
 
 fn bab_from(mut f: impl FnMut(i32, i32) -> bool) -> Bab {
     let mut b = [0; 256];
