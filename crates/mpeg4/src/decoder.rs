@@ -14,6 +14,10 @@ use crate::mb::{self, MbCode};
 use crate::picture::Picture;
 use crate::pred::PredState;
 use crate::recon::{self, VopContext};
+use crate::shape::layer::ShapeLayer;
+use crate::shape::pad::pad_reference;
+use crate::shape::vop::{VopRect, chroma_alpha};
+use crate::shape::{BabType, decode_bab_i, decode_bab_p};
 
 /// One decoded VOP.
 #[derive(Debug, Clone)]
@@ -26,6 +30,20 @@ pub struct DecodedVop {
     pub time: u64,
     pub qp: u8,
     pub packets: u32,
+    /// Shaped layers: where the VOP lies and its decoded shape; `frame` is
+    /// then the VOP's texture (`rect`'s size, padded outside the shape).
+    pub shape: Option<DecodedShape>,
+}
+
+/// The shape of a decoded VOP of a binary-shape layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedShape {
+    /// The VOP's rectangle in the scene; `None` when the VOP is not coded
+    /// (the object is absent: wholly transparent; `frame` is then a 16x16
+    /// grey placeholder).
+    pub rect: Option<VopRect>,
+    /// `rect.width x rect.height` samples, 0 transparent, 255 opaque.
+    pub alpha: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -36,6 +54,8 @@ pub struct Decoder {
     state: Option<PredState>,
     reference: Option<Picture>,
     current: Option<Picture>,
+    /// Shaped layers: the reference VOP's shape (the last coded VOP).
+    shape_ref: Option<ShapeLayer>,
     /// Whole seconds of the modulo time base's synchronisation point.
     sync_seconds: u64,
 }
@@ -55,6 +75,7 @@ impl Decoder {
             state: None,
             reference: None,
             current: None,
+            shape_ref: None,
             sync_seconds: 0,
         }
     }
@@ -90,9 +111,17 @@ impl Decoder {
             code::VOL_FIRST..=code::VOL_LAST => {
                 let vol = Vol::parse(&mut r, 0, unit.code & 0xf)?;
                 if vol.shape != Shape::Rectangular {
-                    return Err(Error::Unsupported(
-                        "non-rectangular video object layers".into(),
-                    ));
+                    if vol.data_partitioned {
+                        return Err(Error::Unsupported(
+                            "data partitioning with binary shape".into(),
+                        ));
+                    }
+                    self.state = None;
+                    self.reference = None;
+                    self.current = None;
+                    self.shape_ref = None;
+                    self.vol = Some(vol);
+                    return Ok(None);
                 }
                 let pixels = u64::from(vol.width) * u64::from(vol.height);
                 let side = u32::from(vol.width.max(vol.height));
@@ -116,6 +145,9 @@ impl Decoder {
     }
 
     fn decode_vop(&mut self, body: &[u8]) -> Result<DecodedVop> {
+        if self.vol.as_ref().is_some_and(|v| v.shape != Shape::Rectangular) {
+            return self.decode_shaped_vop(body);
+        }
         let (Some(vol), Some(state), Some(reference), Some(current)) = (
             self.vol.as_ref(),
             self.state.as_mut(),
@@ -141,6 +173,7 @@ impl Decoder {
                 time,
                 qp: 0,
                 packets: 0,
+                shape: None,
             });
         }
         let (mbw, mbh) = (vol.mb_width(), vol.mb_height());
@@ -163,7 +196,7 @@ impl Decoder {
             let codes: Vec<MbCode> = if vol.data_partitioned {
                 mb::read_partitioned(&mut r, h.kind, h.fcode, total - mb)?
             } else {
-                vec![mb::read_mb(&mut r, h.kind, h.fcode)?]
+                vec![mb::read_mb(&mut r, h.kind, h.fcode, 0)?]
             };
             for m in &codes {
                 if m.mb_type.has_dquant() && !m.not_coded {
@@ -226,6 +259,173 @@ impl Decoder {
             time,
             qp: h.quant,
             packets,
+            shape: None,
+        })
+    }
+
+    /// Decodes a VOP of a binary or binary-only shape layer.
+    fn decode_shaped_vop(&mut self, body: &[u8]) -> Result<DecodedVop> {
+        let vol = self.vol.as_ref().expect("checked by the caller");
+        let mut r = BitReader::new(body);
+        let h = VopHeader::parse(&mut r, vol)?;
+        let seconds = self.sync_seconds + u64::from(h.modulo_time_base);
+        self.sync_seconds = seconds;
+        let time = seconds * u64::from(vol.time_resolution) + u64::from(h.time_increment);
+        let Some(vs) = h.shape.filter(|_| h.coded) else {
+            // Not coded: the object is absent at this time; the reference
+            // stays the last coded VOP.
+            return Ok(DecodedVop {
+                frame: Frame::grey(16, 16, tessera_core::ChromaFormat::Yuv420),
+                kind: h.kind,
+                coded: false,
+                time,
+                qp: 0,
+                packets: 0,
+                shape: Some(DecodedShape {
+                    rect: None,
+                    alpha: Vec::new(),
+                }),
+            });
+        };
+        let bad = |detail: String| Error::Syntax {
+            bit: r.position(),
+            what: "VOP shape header",
+            detail,
+        };
+        if vs.width == 0 || vs.height == 0 {
+            return Err(bad(format!("VOP size {}x{}", vs.width, vs.height)));
+        }
+        if vs.horizontal_ref & 1 != 0 || vs.vertical_ref & 1 != 0 {
+            return Err(bad(format!(
+                "odd spatial reference ({}, {})",
+                vs.horizontal_ref, vs.vertical_ref
+            )));
+        }
+        let rect = VopRect {
+            x: i32::from(vs.horizontal_ref),
+            y: i32::from(vs.vertical_ref),
+            width: usize::from(vs.width).div_ceil(16) * 16,
+            height: usize::from(vs.height).div_ceil(16) * 16,
+        };
+        let pixels = (rect.width * rect.height) as u64;
+        let side = rect.width.max(rect.height) as u32;
+        if pixels > self.limits.max_pixels || side > self.limits.max_dimension {
+            return Err(Error::Limits(format!("VOP {}x{}", rect.width, rect.height)));
+        }
+        let (mbw, mbh) = (rect.mb_width(), rect.mb_height());
+        let reference = match (h.kind, &self.reference, &self.shape_ref) {
+            (VopType::I, _, _) => None,
+            (VopType::P, Some(pic), Some(prev)) => Some((
+                pic.translated(
+                    (rect.x - prev.rect.x) as isize,
+                    (rect.y - prev.rect.y) as isize,
+                    rect.width,
+                    rect.height,
+                ),
+                prev,
+            )),
+            (VopType::P, _, _) => {
+                return Err(Error::Syntax {
+                    bit: r.position(),
+                    what: "P-VOP",
+                    detail: "no reference VOP before it".into(),
+                });
+            }
+        };
+        let texture = vol.shape != Shape::BinaryOnly;
+        let mut current = Picture::new(rect.width, rect.height);
+        let mut layer = ShapeLayer::new(rect);
+        let mut state = PredState::new(mbw, mbh);
+        let ctx = VopContext {
+            kind: h.kind,
+            quant: &vol.quant,
+            rounding: h.rounding,
+            fcode: h.fcode,
+            reference: reference.as_ref().map(|(p, _)| p),
+        };
+        let zeros = header::resync_zeros(h.kind, h.fcode);
+        let mut qp = h.quant;
+        let mut px = [128u8; 384];
+        for mb in 0..mbw * mbh {
+            let (mbx, mby) = (mb % mbw, mb / mbw);
+            if mb > 0 && !vol.resync_marker_disable && at_resync(&r, zeros) {
+                return Err(Error::Unsupported(
+                    "video packets in shaped VOPs".into(),
+                ));
+            }
+            let border = layer.border(mbx, mby);
+            let decoded = match &reference {
+                Some((_, prev)) if vs.inter_shape || !texture => {
+                    let colocated = layer.colocated(prev, mbx, mby);
+                    let mvp = layer.mv_predictor(mbx, mby, |x, y, b| {
+                        texture.then(|| state.inter_mv(x, y, b, 0)).flatten()
+                    });
+                    decode_bab_p(
+                        &mut r,
+                        colocated,
+                        &border,
+                        mvp,
+                        vs.change_conv_ratio_disable,
+                        |mv| layer.predicted(prev, mbx, mby, mv),
+                    )?
+                }
+                _ => decode_bab_i(
+                    &mut r,
+                    &layer.intra_context(mbx, mby),
+                    &border,
+                    vs.change_conv_ratio_disable,
+                )?,
+            };
+            layer.store(mbx, mby, &decoded.bab, decoded.bab_type, decoded.mv);
+            if !texture {
+                continue;
+            }
+            let (_, transparent) = layer.mb_alpha(mbx, mby);
+            state.set_transparent(mbx, mby, transparent);
+            if decoded.bab_type == BabType::Transparent || transparent == 0x3f {
+                state.begin_mb(mbx, mby, 0, false, qp);
+                state.set_mv_all(mbx, mby, [0, 0]);
+                continue;
+            }
+            let m = mb::read_mb(&mut r, h.kind, h.fcode, transparent)?;
+            if m.mb_type.has_dquant() && !m.not_coded {
+                qp = (i32::from(qp) + i32::from(m.dquant)).clamp(1, 31) as u8;
+            }
+            recon::reconstruct_mb(
+                &mut state,
+                &ctx,
+                mbx,
+                mby,
+                0,
+                qp,
+                &m,
+                recon::Prediction::Compute,
+                &mut px,
+            )?;
+            recon::store_mb(&mut current, mbx, mby, &px);
+        }
+        if texture {
+            let calpha = chroma_alpha(&layer.alpha, rect.width, rect.height);
+            pad_reference(&mut current.planes[0], &layer.alpha, 16);
+            pad_reference(&mut current.planes[1], &calpha, 8);
+            pad_reference(&mut current.planes[2], &calpha, 8);
+            current.extend_edges();
+        }
+        let frame = current.to_frame();
+        let alpha = layer.alpha.clone();
+        self.reference = Some(current);
+        self.shape_ref = Some(layer);
+        Ok(DecodedVop {
+            frame,
+            kind: h.kind,
+            coded: true,
+            time,
+            qp: h.quant,
+            packets: 1,
+            shape: Some(DecodedShape {
+                rect: Some(rect),
+                alpha,
+            }),
         })
     }
 }

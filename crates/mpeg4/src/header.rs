@@ -122,6 +122,12 @@ impl Vol {
             }
             None => w.put(1, 0),
         }
+        if self.shape == Shape::BinaryOnly {
+            // Nothing of texture: only the resync flag remains.
+            w.put_bit(self.resync_marker_disable);
+            w.stuff_to_byte();
+            return;
+        }
         if self.shape == Shape::Rectangular {
             w.marker();
             w.put(13, u32::from(self.width));
@@ -233,6 +239,13 @@ impl Vol {
         };
         if r.get_bit()? {
             vol.fixed_increment = Some(r.get(vol.time_increment_bits())? as u16);
+        }
+        if shape == Shape::BinaryOnly {
+            if verid != 1 && r.get_bit()? {
+                return Err(Error::Unsupported("scalability".into()));
+            }
+            vol.resync_marker_disable = r.get_bit()?;
+            return Ok(vol);
         }
         if shape == Shape::Rectangular {
             r.marker("before video_object_layer_width")?;
@@ -389,6 +402,10 @@ pub struct VopShape {
     pub horizontal_ref: i16,
     pub vertical_ref: i16,
     pub change_conv_ratio_disable: bool,
+    /// `vop_shape_coding_type` of P-VOPs: inter shape coding (BAB types of
+    /// Table "bab_type in P-VOPs"); false codes every BAB as in an I-VOP.
+    /// Binary-only layers have no such field and always code inter.
+    pub inter_shape: bool,
 }
 
 /// The fields of a VOP header.
@@ -424,7 +441,7 @@ impl VopHeader {
             w.stuff_to_byte();
             return;
         }
-        if self.kind == VopType::P {
+        if self.kind == VopType::P && vol.shape != Shape::BinaryOnly {
             w.put_bit(self.rounding);
         }
         if vol.shape != Shape::Rectangular {
@@ -440,12 +457,16 @@ impl VopHeader {
             w.put_bit(s.change_conv_ratio_disable);
             w.put(1, 0); // vop_constant_alpha
         }
-        if vol.shape != Shape::BinaryOnly {
-            w.put(3, 0); // intra_dc_vlc_thr: always the intra DC VLC
+        if vol.shape == Shape::BinaryOnly {
+            return;
         }
+        w.put(3, 0); // intra_dc_vlc_thr: always the intra DC VLC
         w.put(5, u32::from(self.quant));
         if self.kind == VopType::P {
             w.put(3, u32::from(self.fcode));
+            if vol.shape != Shape::Rectangular {
+                w.put_bit(self.shape.is_none_or(|s| s.inter_shape));
+            }
         }
     }
 
@@ -480,7 +501,7 @@ impl VopHeader {
         if !h.coded {
             return Ok(h);
         }
-        if kind == VopType::P {
+        if kind == VopType::P && vol.shape != Shape::BinaryOnly {
             h.rounding = r.get_bit()?;
         }
         if vol.shape != Shape::Rectangular {
@@ -502,9 +523,13 @@ impl VopHeader {
                 horizontal_ref,
                 vertical_ref,
                 change_conv_ratio_disable,
+                inter_shape: true,
             });
         }
-        if vol.shape != Shape::BinaryOnly && r.get(3)? != 0 {
+        if vol.shape == Shape::BinaryOnly {
+            return Ok(h);
+        }
+        if r.get(3)? != 0 {
             return Err(Error::Unsupported("intra_dc_vlc_thr other than 0".into()));
         }
         h.quant = r.get(5)? as u8;
@@ -515,6 +540,9 @@ impl VopHeader {
             h.fcode = r.get(3)? as u8;
             if h.fcode == 0 {
                 return Err(syntax(r, "vop_fcode_forward", "zero"));
+            }
+            if let Some(s) = h.shape.as_mut() {
+                s.inter_shape = r.get_bit()?;
             }
         }
         Ok(h)

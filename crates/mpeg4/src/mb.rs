@@ -76,6 +76,10 @@ pub struct MbCode {
     /// Levels in coding (scan) order; for intra blocks index 0 is unused
     /// because the DC travels separately.
     pub levels: [[i16; 64]; 6],
+    /// Transparent blocks of a macroblock of a shaped VOP (bits as in
+    /// `cbp`), known from its shape before the texture: they carry no
+    /// `cbpy` bit, no vector (four-vector macroblocks) and no data.
+    pub transparent: u8,
 }
 
 impl MbCode {
@@ -89,6 +93,7 @@ impl MbCode {
             mvd: [[0; 2]; 4],
             dc_diff: [0; 6],
             levels: [[0; 64]; 6],
+            transparent: 0,
         }
     }
 
@@ -104,6 +109,7 @@ impl MbCode {
         self.dquant = 0;
         self.mvd = [[0; 2]; 4];
         self.dc_diff = [0; 6];
+        self.transparent = 0;
     }
 
     pub fn skipped() -> MbCode {
@@ -119,6 +125,45 @@ impl MbCode {
 
     fn cbpy(&self) -> u8 {
         self.cbp >> 2
+    }
+
+    /// Whether block `b` is transparent.
+    pub fn block_transparent(&self, b: usize) -> bool {
+        self.transparent & (0x20 >> b) != 0
+    }
+
+    /// The non-transparent luma blocks, in order.
+    fn opaque_luma(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..4).filter(|&b| !self.block_transparent(b))
+    }
+
+    /// `cbpy` over the non-transparent luma blocks and their number.
+    fn cbpy_partial(&self) -> (u8, u32) {
+        let mut v = 0u8;
+        let mut n = 0;
+        for b in self.opaque_luma() {
+            v = v << 1 | u8::from(self.block_coded(b));
+            n += 1;
+        }
+        (v, n)
+    }
+
+    /// Sets the luma bits of `cbp` from a pattern over the non-transparent
+    /// blocks (see [`MbCode::cbpy_partial`]).
+    fn set_cbpy_partial(&mut self, v: u8, n: u32) {
+        let blocks: Vec<usize> = self.opaque_luma().collect();
+        for (k, b) in blocks.into_iter().enumerate() {
+            if v >> (n - 1 - k as u32) & 1 != 0 {
+                self.cbp |= 0x20 >> b;
+            }
+        }
+    }
+
+    /// The blocks whose vectors are coded: one for 1MV, the
+    /// non-transparent luma blocks for four-vector macroblocks.
+    pub fn coded_vectors(&self) -> impl Iterator<Item = usize> + '_ {
+        let four = self.mb_type.vectors() == 4;
+        (0..self.mb_type.vectors()).filter(move |&b| !four || !self.block_transparent(b))
     }
 
     pub fn block_coded(&self, b: usize) -> bool {
@@ -158,7 +203,7 @@ fn write_header_part(w: &mut BitWriter, m: &MbCode, kind: VopType) {
 }
 
 fn write_mvs(w: &mut BitWriter, m: &MbCode, fcode: u8) {
-    for v in &m.mvd[..m.mb_type.vectors()] {
+    for v in m.coded_vectors().map(|b| m.mvd[b]) {
         vlc::put_mv_component(w, v[0], fcode);
         vlc::put_mv_component(w, v[1], fcode);
     }
@@ -166,6 +211,9 @@ fn write_mvs(w: &mut BitWriter, m: &MbCode, fcode: u8) {
 
 fn write_dcs(w: &mut BitWriter, m: &MbCode) {
     for (b, &d) in m.dc_diff.iter().enumerate() {
+        if m.block_transparent(b) {
+            continue;
+        }
         vlc::put_intra_dc(w, d, b < 4);
     }
 }
@@ -176,6 +224,9 @@ fn write_blocks(w: &mut BitWriter, m: &MbCode, with_dc: bool) {
     let intra = m.mb_type.is_intra();
     let start = usize::from(intra);
     for (b, levels) in m.levels.iter().enumerate() {
+        if m.block_transparent(b) {
+            continue;
+        }
         if with_dc && intra {
             vlc::put_intra_dc(w, m.dc_diff[b], b < 4);
         }
@@ -197,6 +248,15 @@ fn write_blocks(w: &mut BitWriter, m: &MbCode, with_dc: bool) {
     }
 }
 
+fn put_cbpy(w: &mut BitWriter, m: &MbCode, intra: bool) {
+    if m.transparent == 0 {
+        vlc::put_cbpy(w, m.cbpy(), intra);
+    } else {
+        let (v, n) = m.cbpy_partial();
+        vlc::put_cbpy_partial(w, v, n, intra);
+    }
+}
+
 /// Writes a macroblock in the plain (not partitioned) order.
 pub fn write_mb(w: &mut BitWriter, m: &MbCode, kind: VopType, fcode: u8) {
     write_header_part(w, m, kind);
@@ -207,7 +267,7 @@ pub fn write_mb(w: &mut BitWriter, m: &MbCode, kind: VopType, fcode: u8) {
     if intra {
         w.put_bit(m.ac_pred);
     }
-    vlc::put_cbpy(w, m.cbpy(), intra);
+    put_cbpy(w, m, intra);
     if m.mb_type.has_dquant() {
         w.put(2, dquant_code(m.dquant));
     }
@@ -242,14 +302,14 @@ impl PartitionedWriter {
                 }
                 write_dcs(&mut self.first, m);
                 self.second.put_bit(m.ac_pred);
-                vlc::put_cbpy(&mut self.second, m.cbpy(), true);
+                put_cbpy(&mut self.second, m, true);
             }
             VopType::P => {
                 write_mvs(&mut self.first, m, fcode);
                 if intra {
                     self.second.put_bit(m.ac_pred);
                 }
-                vlc::put_cbpy(&mut self.second, m.cbpy(), intra);
+                put_cbpy(&mut self.second, m, intra);
                 if m.mb_type.has_dquant() {
                     self.second.put(2, dquant_code(m.dquant));
                 }
@@ -319,7 +379,8 @@ fn read_header_part(r: &mut BitReader<'_>, kind: VopType) -> Result<MbCode> {
 }
 
 fn read_mvs(r: &mut BitReader<'_>, m: &mut MbCode, fcode: u8) -> Result<()> {
-    for v in 0..m.mb_type.vectors() {
+    let blocks: Vec<usize> = m.coded_vectors().collect();
+    for v in blocks {
         m.mvd[v][0] = vlc::get_mv_component(r, fcode)?;
         m.mvd[v][1] = vlc::get_mv_component(r, fcode)?;
     }
@@ -328,14 +389,23 @@ fn read_mvs(r: &mut BitReader<'_>, m: &mut MbCode, fcode: u8) -> Result<()> {
 
 fn read_dcs(r: &mut BitReader<'_>, m: &mut MbCode) -> Result<()> {
     for b in 0..6 {
+        if m.block_transparent(b) {
+            continue;
+        }
         m.dc_diff[b] = vlc::get_intra_dc(r, b < 4)?;
     }
     Ok(())
 }
 
 fn read_cbpy(r: &mut BitReader<'_>, m: &mut MbCode) -> Result<()> {
-    let cbpy = vlc::get_cbpy(r, m.mb_type.is_intra())?;
-    m.cbp |= cbpy << 2;
+    if m.transparent == 0 {
+        let cbpy = vlc::get_cbpy(r, m.mb_type.is_intra())?;
+        m.cbp |= cbpy << 2;
+    } else {
+        let n = m.opaque_luma().count() as u32;
+        let v = vlc::get_cbpy_partial(r, n, m.mb_type.is_intra())?;
+        m.set_cbpy_partial(v, n);
+    }
     Ok(())
 }
 
@@ -343,6 +413,9 @@ fn read_blocks(r: &mut BitReader<'_>, m: &mut MbCode, with_dc: bool) -> Result<(
     let intra = m.mb_type.is_intra();
     for b in 0..6 {
         m.levels[b] = [0; 64];
+        if m.block_transparent(b) {
+            continue;
+        }
         if with_dc && intra {
             m.dc_diff[b] = vlc::get_intra_dc(r, b < 4)?;
         }
@@ -370,9 +443,11 @@ fn read_blocks(r: &mut BitReader<'_>, m: &mut MbCode, with_dc: bool) -> Result<(
     Ok(())
 }
 
-/// Reads a macroblock in the plain order.
-pub fn read_mb(r: &mut BitReader<'_>, kind: VopType, fcode: u8) -> Result<MbCode> {
+/// Reads a macroblock in the plain order; `transparent` are its
+/// transparent blocks (shaped VOPs, 0 otherwise; never all six).
+pub fn read_mb(r: &mut BitReader<'_>, kind: VopType, fcode: u8, transparent: u8) -> Result<MbCode> {
     let mut m = read_header_part(r, kind)?;
+    m.transparent = transparent;
     if m.not_coded {
         return Ok(m);
     }

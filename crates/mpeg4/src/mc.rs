@@ -134,6 +134,24 @@ pub fn chroma_mv_4(sum: i32) -> i32 {
     if sum < 0 { -v } else { v }
 }
 
+/// Chrominance vector of a four-vector macroblock of a shaped VOP from
+/// the sum of the vectors of its `n` (1..=4) non-transparent luma blocks:
+/// the sum over 4n, rounded with the tables for 16, 12, 8 and 4 (7.6.2.2).
+#[inline]
+pub fn chroma_mv_n(sum: i32, n: usize) -> i32 {
+    const ROUND12: [i32; 12] = [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 2, 2];
+    const ROUND8: [i32; 8] = [0, 0, 1, 1, 1, 1, 1, 2];
+    const ROUND4: [i32; 4] = [0, 1, 1, 1];
+    let a = sum.abs();
+    let v = match n {
+        3 => (a / 12) * 2 + ROUND12[(a % 12) as usize],
+        2 => (a / 8) * 2 + ROUND8[(a % 8) as usize],
+        1 => (a / 4) * 2 + ROUND4[(a % 4) as usize],
+        _ => return chroma_mv_4(sum),
+    };
+    if sum < 0 { -v } else { v }
+}
+
 /// Sum of absolute differences of a `w x h` block.
 #[inline]
 pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {

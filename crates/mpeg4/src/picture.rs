@@ -159,6 +159,32 @@ impl Picture {
         }
     }
 
+    /// The reference for a VOP `width x height` (macroblock aligned) whose
+    /// scene position is (`dx`, `dy`) luma samples (even) from this
+    /// picture's: every sample, borders included, is this picture's at the
+    /// same scene position, clamped to this picture's edges (7.6.1's
+    /// reference outside its bounding rectangle, for VOPs that move and
+    /// change size).
+    pub fn translated(&self, dx: isize, dy: isize, width: usize, height: usize) -> Picture {
+        let mut out = Picture::new(width, height);
+        for (k, (dst, src)) in out.planes.iter_mut().zip(&self.planes).enumerate() {
+            let (ox, oy) = if k == 0 { (dx, dy) } else { (dx / 2, dy / 2) };
+            let b = dst.border as isize;
+            let (xs, ys) = (dst.width as isize + b, dst.height as isize + b);
+            let clamp_x = |x: isize| (x + ox).clamp(0, src.edge_w as isize - 1);
+            for y in -b..ys {
+                let sy = (y + oy).clamp(0, src.edge_h as isize - 1);
+                let srow = src.index(0, sy);
+                let drow = dst.index(0, y);
+                for x in -b..xs {
+                    dst.data[(drow as isize + x) as usize] =
+                        src.data[(srow as isize + clamp_x(x)) as usize];
+                }
+            }
+        }
+        out
+    }
+
     /// The visible area as a 4:2:0 frame.
     pub fn to_frame(&self) -> Frame {
         let (cw, ch) = (self.width.div_ceil(2), self.height.div_ceil(2));

@@ -48,6 +48,10 @@ pub struct PredState {
     ac: [Vec<AcEdges>; 3],
     /// Luma vectors per 8x8 block in half samples.
     mv: Vec<[i16; 2]>,
+    /// Transparent blocks per macroblock of a shaped VOP, bits as in the
+    /// coded block pattern (`0x20 >> b`); `0x3f` is a transparent
+    /// macroblock. Zero in rectangular VOPs.
+    transparent: Vec<u8>,
 }
 
 impl PredState {
@@ -62,12 +66,27 @@ impl PredState {
             dc: [vec![0; 4 * n], vec![0; n], vec![0; n]],
             ac: [vec![[0; 14]; 4 * n], vec![[0; 14]; n], vec![[0; 14]; n]],
             mv: vec![[0, 0]; 4 * n],
+            transparent: vec![0; n],
         }
     }
 
     /// Forgets every macroblock (start of a VOP).
     pub fn reset(&mut self) {
         self.packet.fill(NONE);
+        self.transparent.fill(0);
+    }
+
+    /// Records which blocks of a macroblock of a shaped VOP are
+    /// transparent (bits `0x20 >> b`), before the macroblock is coded:
+    /// transparent blocks are no intra predictors, transparent macroblocks
+    /// no vector predictors.
+    pub fn set_transparent(&mut self, mbx: usize, mby: usize, blocks: u8) {
+        self.transparent[mby * self.mb_w + mbx] = blocks;
+    }
+
+    /// The transparent blocks of a macroblock.
+    pub fn transparent(&self, mbx: usize, mby: usize) -> u8 {
+        self.transparent[mby * self.mb_w + mbx]
     }
 
     /// Marks a macroblock as being coded in `packet` with quantiser `qp`.
@@ -118,6 +137,14 @@ impl PredState {
         }
         let mb = self.usable(bx >> shift, by >> shift, packet)?;
         if !self.intra[mb] {
+            return None;
+        }
+        let b = if plane == 0 {
+            (by as usize & 1) * 2 + (bx as usize & 1)
+        } else {
+            plane + 3
+        };
+        if self.transparent[mb] & (0x20 >> b) != 0 {
             return None;
         }
         let grid_w = self.mb_w << shift;
@@ -186,7 +213,16 @@ impl PredState {
             if x < 0 || y < 0 {
                 return None;
             }
-            self.usable(x >> 1, y >> 1, packet)?;
+            let mb = self.usable(x >> 1, y >> 1, packet)?;
+            let t = self.transparent[mb];
+            // A transparent macroblock has no vector; inside a neighbour a
+            // transparent block holds its padded vector, inside this
+            // macroblock it is no candidate.
+            let own = (x >> 1) as usize == mbx && (y >> 1) as usize == mby;
+            let blk = ((y & 1) * 2 + (x & 1)) as usize;
+            if t == 0x3f || (own && t & (0x20 >> blk) != 0) {
+                return None;
+            }
             let v = self.mv[y as usize * 2 * self.mb_w + x as usize];
             Some([i32::from(v[0]), i32::from(v[1])])
         };
@@ -202,6 +238,20 @@ impl PredState {
                 ]
             }
         }
+    }
+
+    /// The vector of luma block `b` of macroblock (mbx, mby), a candidate
+    /// of the shape vector predictor (7.5.2.1): available when that
+    /// macroblock is coded in `packet` and not transparent; intra and
+    /// not-coded macroblocks count, with the zero vector.
+    pub fn inter_mv(&self, mbx: isize, mby: isize, b: usize, packet: u32) -> Option<[i32; 2]> {
+        let mb = self.usable(mbx, mby, packet)?;
+        if self.transparent[mb] == 0x3f {
+            return None;
+        }
+        let (x, y) = (2 * mbx as usize + (b & 1), 2 * mby as usize + (b >> 1));
+        let v = self.mv[y * 2 * self.mb_w + x];
+        Some([i32::from(v[0]), i32::from(v[1])])
     }
 
     pub fn set_mv(&mut self, mbx: usize, mby: usize, b: usize, mv: [i32; 2]) {

@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::header::{QuantType, VopType};
 use crate::mb::MbCode;
-use crate::mc::{self, HalfPlanes, chroma_mv_1, chroma_mv_4};
+use crate::mc::{self, HalfPlanes, chroma_mv_1, chroma_mv_n};
 use crate::picture::Picture;
 use crate::pred::{Direction, PredState, wrap_mv};
 use crate::quant::{dc_scaler, dequantize_block, round_div};
@@ -85,6 +85,9 @@ pub fn decode_vectors(
         mvs = [v; 4];
     } else {
         for b in 0..4 {
+            if m.block_transparent(b) {
+                continue;
+            }
             let p = state.mv_pred(mbx, mby, b, packet);
             let v = [
                 wrap_mv(p[0] + m.mvd[b][0], fcode),
@@ -92,6 +95,20 @@ pub fn decode_vectors(
             ];
             state.set_mv(mbx, mby, b, v);
             mvs[b] = v;
+        }
+        if m.transparent & 0x3c != 0 {
+            // Transparent blocks take a sibling's vector (the reference
+            // software's order), for their prediction and for later
+            // macroblocks' vector predictors.
+            const SIBLINGS: [[usize; 3]; 4] = [[1, 2, 3], [0, 3, 2], [3, 0, 1], [2, 1, 0]];
+            for b in 0..4 {
+                if m.block_transparent(b)
+                    && let Some(&s) = SIBLINGS[b].iter().find(|&&s| !m.block_transparent(s))
+                {
+                    mvs[b] = mvs[s];
+                    state.set_mv(mbx, mby, b, mvs[b]);
+                }
+            }
         }
     }
     mvs
@@ -109,6 +126,24 @@ pub fn predict_mb_with(
     mby: usize,
     mvs: &[[i32; 2]; 4],
     four: bool,
+    rounding: bool,
+    out: &mut MbPixels,
+) {
+    predict_mb_shaped(reference, half, mbx, mby, mvs, four, 0, rounding, out)
+}
+
+/// [`predict_mb_with`] for a macroblock with `transparent` blocks (bits as
+/// in `cbp`): a four-vector macroblock's chroma vector comes from its
+/// non-transparent blocks' vectors only.
+#[allow(clippy::too_many_arguments)]
+pub fn predict_mb_shaped(
+    reference: &Picture,
+    half: Option<&HalfPlanes>,
+    mbx: usize,
+    mby: usize,
+    mvs: &[[i32; 2]; 4],
+    four: bool,
+    transparent: u8,
     rounding: bool,
     out: &mut MbPixels,
 ) {
@@ -141,9 +176,11 @@ pub fn predict_mb_with(
         luma_block(x, y, mvs[0], 16, &mut out[..], 16);
     }
     let (cx, cy) = if four {
-        let sx: i32 = mvs.iter().map(|v| v[0]).sum();
-        let sy: i32 = mvs.iter().map(|v| v[1]).sum();
-        (chroma_mv_4(sx), chroma_mv_4(sy))
+        let opaque = || (0..4).filter(|&b| transparent & (0x20 >> b) == 0);
+        let n = opaque().count();
+        let sx: i32 = opaque().map(|b| mvs[b][0]).sum();
+        let sy: i32 = opaque().map(|b| mvs[b][1]).sum();
+        (chroma_mv_n(sx, n), chroma_mv_n(sy, n))
     } else {
         (chroma_mv_1(mvs[0][0]), chroma_mv_1(mvs[0][1]))
     };
@@ -184,6 +221,9 @@ pub fn reconstruct_mb(
     state.begin_mb(mbx, mby, packet, intra, qp);
     if intra {
         for b in 0..6 {
+            if m.block_transparent(b) {
+                continue;
+            }
             let mut qf = intra_levels(state, mbx, mby, b, packet, qp, m);
             let luma = b < 4;
             let dc = qf[0] as i32 * dc_scaler(qp, luma);
@@ -209,9 +249,17 @@ pub fn reconstruct_mb(
     let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
     let four = !m.not_coded && m.mb_type.vectors() == 4;
     match prediction {
-        Prediction::Compute => {
-            predict_mb_with(reference, None, mbx, mby, &mvs, four, ctx.rounding, out)
-        }
+        Prediction::Compute => predict_mb_shaped(
+            reference,
+            None,
+            mbx,
+            mby,
+            &mvs,
+            four,
+            m.transparent,
+            ctx.rounding,
+            out,
+        ),
         Prediction::Given(p) => out.copy_from_slice(p),
         Prediction::InOut => {}
     }

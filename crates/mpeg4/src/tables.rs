@@ -199,6 +199,26 @@ pub const CBPY: [Vlc; 16] = [
     vlc("11"),
 ];
 
+/// `cbpy` of a macroblock of a shaped VOP with one, two or three
+/// non-transparent luma blocks (Annex B, the CBPY tables for fewer than
+/// four non-transparent blocks), indexed by the pattern of those blocks
+/// (the first non-transparent block in the most significant bit), CBPY(I)
+/// column; CBPY(P) is the complement, as with four blocks.
+pub const CBPY_PARTIAL: [&[Vlc]; 3] = [
+    &[vlc("01"), vlc("1")],
+    &[vlc("0001"), vlc("001"), vlc("01"), vlc("1")],
+    &[
+        vlc("011"),
+        vlc("0000 01"),
+        vlc("0000 1"),
+        vlc("010"),
+        vlc("0001 0"),
+        vlc("0001 1"),
+        vlc("001"),
+        vlc("1"),
+    ],
+];
+
 // ---------------------------------------------------------------------------
 // Motion vectors
 // ---------------------------------------------------------------------------

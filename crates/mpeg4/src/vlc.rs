@@ -40,7 +40,7 @@
 use crate::bits::{BitReader, BitWriter};
 use crate::error::{Error, Result};
 use crate::tables::{
-    CBPY, DC_SIZE_CHROMA, DC_SIZE_LUMA, EscapeRange, INTER_LMAX, INTER_RMAX, INTRA_LMAX,
+    CBPY, CBPY_PARTIAL, DC_SIZE_CHROMA, DC_SIZE_LUMA, EscapeRange, INTER_LMAX, INTER_RMAX, INTRA_LMAX,
     INTRA_RMAX, MCBPC_I, MCBPC_I_STUFFING, MCBPC_P, MCBPC_P_STUFFING, MOTION_CODE, TCOEF_ESCAPE,
     TCOEF_INTER, TCOEF_INTRA, Tcoef, Vlc,
 };
@@ -237,6 +237,43 @@ pub fn put_cbpy(w: &mut BitWriter, cbpy: u8, intra: bool) {
 pub fn get_cbpy(r: &mut BitReader<'_>, intra: bool) -> Result<u8> {
     let row = lookup(r, &CBPY_LUT, CBPY_BITS, "cbpy")? as u8;
     Ok(if intra { row } else { row ^ 15 })
+}
+
+/// Writes `cbpy` of a macroblock with `n` (1..=4) non-transparent luma
+/// blocks: `pattern` holds their coded flags, the first such block in bit
+/// `n - 1`.
+pub fn put_cbpy_partial(w: &mut BitWriter, pattern: u8, n: u32, intra: bool) {
+    if n >= 4 {
+        return put_cbpy(w, pattern, intra);
+    }
+    let mask = (1u8 << n) - 1;
+    let row = if intra { pattern } else { pattern ^ mask };
+    put_vlc(w, CBPY_PARTIAL[n as usize - 1][usize::from(row & mask)]);
+}
+
+/// Reads what [`put_cbpy_partial`] writes.
+pub fn get_cbpy_partial(r: &mut BitReader<'_>, n: u32, intra: bool) -> Result<u8> {
+    if n >= 4 {
+        return get_cbpy(r, intra);
+    }
+    let mask = (1u8 << n) - 1;
+    let table = CBPY_PARTIAL[n as usize - 1];
+    for (row, v) in table.iter().enumerate() {
+        let len = u32::from(v.len);
+        if r.bits_left() >= len as usize && r.peek(len) == v.code {
+            r.skip(len)?;
+            let row = row as u8;
+            return Ok(if intra { row } else { row ^ mask });
+        }
+    }
+    if r.bits_left() < 6 {
+        return Err(Error::Truncated { bit: r.position() });
+    }
+    Err(Error::Syntax {
+        bit: r.position(),
+        what: "cbpy",
+        detail: format!("no codeword for {n} non-transparent blocks"),
+    })
 }
 
 /// Bits [`put_cbpy`] writes.

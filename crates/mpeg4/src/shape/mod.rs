@@ -8,6 +8,8 @@
 //! | [`syntax`] | `bab_type` (I- and P-VOPs), `mvds_x`/`mvds_y`, `conv_ratio` |
 //! | [`bab`] | a BAB's data: contexts, scan transposition, conversion ratios, the encoder's mode decision |
 //! | [`tables`] | the standard's tables: CAE probabilities, shape VLCs, up-sampling thresholds |
+//! | [`vop`] | VOP formation: the bounding rectangle on the macroblock grid, crops, chroma shape |
+//! | [`pad`] | padding: the reference VOP's (normative) and intra boundary blocks' (encoder) |
 //!
 //! # Data layout
 //!
@@ -30,9 +32,12 @@
 
 pub mod bab;
 pub mod cae;
+pub mod layer;
 mod grid;
+pub mod pad;
 pub mod syntax;
 pub mod tables;
+pub mod vop;
 
 pub use bab::{BabEncoder, CodedBab, DecodedBab, decode_bab_data, decode_bab_i, decode_bab_p};
 pub use syntax::{BabType, ConvRatio, IntraBabTypeContext};
