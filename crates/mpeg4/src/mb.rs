@@ -565,7 +565,48 @@ mod tests {
         let bytes = w.into_bytes();
         let mut r = BitReader::new(&bytes);
         for m in &mbs {
-            assert_eq!(&read_mb(&mut r, VopType::P, 1).unwrap(), m);
+            assert_eq!(&read_mb(&mut r, VopType::P, 1, 0).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn transparent_blocks_round_trip() {
+        // Every count of non-transparent luma blocks, intra and inter, with
+        // each coded pattern over them.
+        for transparent in [0b100000u8, 0b110000, 0b111000, 0b010100, 0b001000] {
+            for mb_type in [MbType::Intra, MbType::Inter, MbType::Inter4V] {
+                let mut mbs = Vec::new();
+                for pattern in 0..64u8 {
+                    let mut m = MbCode::new(mb_type);
+                    m.transparent = transparent;
+                    m.cbp = pattern & !transparent;
+                    for b in 0..6 {
+                        m.dc_diff[b] = if m.block_transparent(b) || !mb_type.is_intra() {
+                            0
+                        } else {
+                            b as i32 - 2
+                        };
+                        if m.block_coded(b) {
+                            m.levels[b][5] = 3;
+                        }
+                    }
+                    for b in m.coded_vectors().collect::<Vec<_>>() {
+                        m.mvd[b] = [b as i32 + 1, -(b as i32)];
+                    }
+                    mbs.push(m);
+                }
+                let kind = if mb_type.is_intra() { VopType::I } else { VopType::P };
+                let mut w = BitWriter::new();
+                for m in &mbs {
+                    write_mb(&mut w, m, kind, 2);
+                }
+                w.stuff_to_byte();
+                let bytes = w.into_bytes();
+                let mut r = BitReader::new(&bytes);
+                for m in &mbs {
+                    assert_eq!(&read_mb(&mut r, kind, 2, transparent).unwrap(), m);
+                }
+            }
         }
     }
 

@@ -64,7 +64,14 @@ fn zero_vector_skips(planes: &Planes<'_>, mbx: usize, mby: usize, bound: u32) ->
     let r = &planes.reference.data[planes.reference.index(x, y)..];
     let (ss, rs) = (planes.src.stride, planes.reference.stride);
     for (dx, dy) in [(0, 0), (8, 0), (0, 8), (8, 8)] {
-        if sad(&s[dy * ss + dx..], ss, &r[dy * rs + dx..], rs, 8, 8) >= bound {
+        let d = match planes.mask {
+            Some((m, ms)) => {
+                let m = &m[(y as usize + dy) * ms + x as usize + dx..];
+                masked_sad(&s[dy * ss + dx..], ss, &r[dy * rs + dx..], rs, m, ms, 8, 8)
+            }
+            None => sad(&s[dy * ss + dx..], ss, &r[dy * rs + dx..], rs, 8, 8),
+        };
+        if d >= bound {
             return false;
         }
     }
@@ -88,6 +95,33 @@ pub struct Planes<'a> {
     pub reference_chroma: [&'a Padded; 2],
     /// The reference's half-sample interpolations for this VOP's rounding.
     pub half: &'a HalfPlanes,
+    /// Shaped VOPs, boundary macroblocks: the source shape (row stride
+    /// `.1`, VOP coordinates); SADs then count opaque samples only, so the
+    /// search matches the object and not what lies around it.
+    pub mask: Option<(&'a [u8], usize)>,
+}
+
+/// SAD of a `w x h` block over the samples where `mask` is nonzero.
+fn masked_sad(
+    a: &[u8],
+    a_stride: usize,
+    b: &[u8],
+    b_stride: usize,
+    mask: &[u8],
+    m_stride: usize,
+    w: usize,
+    h: usize,
+) -> u32 {
+    let mut sum = 0u32;
+    for y in 0..h {
+        let (ra, rb, rm) = (&a[y * a_stride..], &b[y * b_stride..], &mask[y * m_stride..]);
+        for x in 0..w {
+            if rm[x] != 0 {
+                sum += u32::from(ra[x].abs_diff(rb[x]));
+            }
+        }
+    }
+    sum
 }
 
 impl Planes<'_> {
@@ -97,6 +131,10 @@ impl Planes<'_> {
     fn sad16(&self, x: isize, y: isize, dx: i32, dy: i32, limit: u32) -> u32 {
         let s = &self.src.data[self.src.index(x, y)..];
         let r = &self.reference.data[self.reference.index(x + dx as isize, y + dy as isize)..];
+        if let Some((m, ms)) = self.mask {
+            let m = &m[y as usize * ms + x as usize..];
+            return masked_sad(s, self.src.stride, r, self.reference.stride, m, ms, 16, 16);
+        }
         sad16_limited(s, self.src.stride, r, self.reference.stride, limit)
     }
 
@@ -113,6 +151,10 @@ impl Planes<'_> {
             .reference
             .index(x + (mv[0] >> 1) as isize, y + (mv[1] >> 1) as isize)..];
         let s = &self.src.data[self.src.index(x, y)..];
+        if let Some((m, ms)) = self.mask {
+            let m = &m[y as usize * ms + x as usize..];
+            return masked_sad(s, self.src.stride, r, self.reference.stride, m, ms, w, w);
+        }
         sad(s, self.src.stride, r, self.reference.stride, w, w)
     }
 }

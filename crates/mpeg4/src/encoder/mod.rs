@@ -10,10 +10,11 @@
 
 mod me;
 pub mod rc;
+mod shape;
 
 use std::ops::Range;
 
-use tessera_core::{ChromaFormat, Frame, Rational};
+use tessera_core::{ChromaFormat, Frame, Plane, Rational};
 
 use crate::bits::BitWriter;
 use crate::error::{Error, Result};
@@ -25,8 +26,13 @@ use crate::pred::{PredState, mv_range, wrap_mv};
 use crate::quant::{Rounding, dc_scaler, quantize_block, quantize_intra_dc, round_div};
 use crate::recon::{self, MbPixels, VopContext, block_layout, intra_scan, predict_mb_with};
 use crate::vlc;
+use crate::shape::layer::ShapeLayer;
+use crate::shape::pad::{pad_mean, pad_reference};
+use crate::shape::vop::{VopRect, chroma_alpha, crop};
+use crate::shape::BabEncoder;
 use me::{MbMotion, Planes, Search};
 pub use rc::RateControl;
+use shape::{Coverage, ShapeEnc};
 
 /// How VOPs are cut into video packets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +69,16 @@ pub struct EncoderConfig {
     pub threads: usize,
     /// Text of the user data after the VOL.
     pub user_data: String,
+    /// `video_object_layer_shape`: rectangular frames ([`Encoder::encode`])
+    /// or an object with a binary shape, with or without texture
+    /// ([`Encoder::encode_object`]).
+    pub shape: Shape,
+    /// Lossy shape: the largest sum of absolute differences (samples as
+    /// 0/255) a BAB's reconstruction may have against the input in any
+    /// 4x4 block; 0 codes shapes losslessly.
+    pub alpha_threshold: u32,
+    /// `video_object_id` (0..=31).
+    pub object_id: u8,
 }
 
 impl EncoderConfig {
@@ -81,6 +97,9 @@ impl EncoderConfig {
             intra_refresh: 0,
             threads: 1,
             user_data: format!("tessera {}", env!("CARGO_PKG_VERSION")),
+            shape: Shape::Rectangular,
+            alpha_threshold: 0,
+            object_id: 0,
         }
     }
 }
@@ -110,6 +129,16 @@ pub fn simple_profile_level(width: usize, height: usize, fps: f64, bit_rate: u64
         .map_or(0x06, |l| l.0)
 }
 
+/// Core Profile level of a shaped layer (Table G-1 codes: L1 0x21 for
+/// scenes up to QCIF, L2 0x22 beyond).
+pub fn core_profile_level(width: usize, height: usize) -> u8 {
+    if width.div_ceil(16) * height.div_ceil(16) <= 99 {
+        0x21
+    } else {
+        0x22
+    }
+}
+
 /// Statistics of one coded VOP.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VopStats {
@@ -135,19 +164,44 @@ pub struct EncodedVop {
     pub packet_offsets: Vec<usize>,
     pub stats: VopStats,
     /// Squared error of the reconstruction against the input per plane
-    /// (Y, Cb, Cr) over the visible area, for PSNR.
+    /// (Y, Cb, Cr) over the visible area (shaped VOPs: over the samples
+    /// inside both the input and the reconstructed shape), for PSNR.
     pub sse: [u64; 3],
+    /// Shaped layers: the VOP's shape and its figures.
+    pub shape: Option<ShapeStats>,
+}
+
+/// What a shaped VOP holds and what its shape cost.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShapeStats {
+    /// The VOP in the scene; `None` for an absent object (VOP not coded).
+    pub rect: Option<VopRect>,
+    /// Bits of binary shape data (BAB types, shape vectors, CAE).
+    pub shape_bits: u64,
+    /// Samples per plane that `sse` covers.
+    pub samples: [u64; 3],
+    /// Luma samples whose decoded shape differs from the input shape.
+    pub shape_errors: u64,
+    /// Opaque luma samples of the input shape.
+    pub opaque: u64,
+    /// The reconstructed shape (`rect`'s size, 0/255).
+    pub alpha: Vec<u8>,
 }
 
 impl EncodedVop {
     /// PSNR of each plane in dB (100 for a perfect plane) given the frame
-    /// size the encoder was configured with.
+    /// size the encoder was configured with; shaped VOPs: inside the
+    /// shape.
     pub fn psnr(&self, width: usize, height: usize) -> [f64; 3] {
         let luma = (width * height) as f64;
         let chroma = ((width / 2).max(1) * (height / 2).max(1)) as f64;
         [0, 1, 2].map(|p| {
-            let n = if p == 0 { luma } else { chroma };
-            if self.sse[p] == 0 {
+            let n = match &self.shape {
+                Some(s) => s.samples[p] as f64,
+                None if p == 0 => luma,
+                None => chroma,
+            };
+            if self.sse[p] == 0 || n == 0.0 {
                 100.0
             } else {
                 10.0 * (255.0 * 255.0 * n / self.sse[p] as f64).log10()
@@ -182,6 +236,15 @@ pub struct Encoder {
     motion: Vec<MbMotion>,
     pixels: Vec<Vec<MbPixels>>,
     writer: BitWriter,
+    /// The current VOP's macroblock grid.
+    mb_w: usize,
+    mb_h: usize,
+    /// Shaped layers: the VOP being coded, the last coded VOP's shape (the
+    /// reference's), and whether the next VOP must be intra (the first,
+    /// or after an absence).
+    shape: Option<ShapeEnc>,
+    shape_ref: Option<ShapeLayer>,
+    force_intra: bool,
 }
 
 impl Encoder {
@@ -221,24 +284,39 @@ impl Encoder {
                 occupancy_64: ((buffer * 3 / 4) / 64).min((1 << 26) - 1) as u32,
             }
         });
+        let shaped = cfg.shape != Shape::Rectangular;
+        if shaped && (cfg.data_partitioned || cfg.packets != Packets::Off) {
+            return Err(Error::Config(
+                "shaped objects are coded without video packets or data partitioning".into(),
+            ));
+        }
+        if cfg.object_id > 31 {
+            return Err(Error::Config(format!(
+                "object id {} (0..=31)",
+                cfg.object_id
+            )));
+        }
         let vol = Vol {
-            object_id: 0,
+            object_id: cfg.object_id,
             layer_id: 0,
-            object_type: 1,
+            object_type: if shaped { 3 } else { 1 },
             vbv,
-            shape: Shape::Rectangular,
+            shape: cfg.shape,
             time_resolution: res as u16,
             fixed_increment: Some(inc as u16),
             width: cfg.width as u16,
             height: cfg.height as u16,
             quant: cfg.quant.clone(),
-            resync_marker_disable: cfg.packets == Packets::Off
-                && cfg.threads <= 1
-                && !cfg.data_partitioned,
+            resync_marker_disable: shaped
+                || (cfg.packets == Packets::Off && cfg.threads <= 1 && !cfg.data_partitioned),
             data_partitioned: cfg.data_partitioned,
             reversible_vlc: false,
         };
-        let profile_level = simple_profile_level(cfg.width, cfg.height, fps, bit_rate);
+        let profile_level = if shaped {
+            core_profile_level(cfg.width, cfg.height)
+        } else {
+            simple_profile_level(cfg.width, cfg.height, fps, bit_rate)
+        };
         let mbs = vol.mb_width() * vol.mb_height();
         let rc = rc::RateController::new(&cfg.rate, fps, mbs);
         Ok(Encoder {
@@ -255,6 +333,11 @@ impl Encoder {
             motion: Vec::new(),
             pixels: Vec::new(),
             writer: BitWriter::new(),
+            mb_w: vol.mb_width(),
+            mb_h: vol.mb_height(),
+            shape: None,
+            shape_ref: None,
+            force_intra: true,
             increment: inc as u32,
             vol,
             profile_level,
@@ -295,28 +378,177 @@ impl Encoder {
         (u32::from(self.vol.time_resolution), self.increment)
     }
 
-    /// Encodes the next frame (4:2:0 of the configured size).
-    pub fn encode(&mut self, frame: &Frame) -> Result<EncodedVop> {
-        if frame.width != self.cfg.width || frame.height != self.cfg.height {
+    fn check_size(&self, width: usize, height: usize) -> Result<()> {
+        if width != self.cfg.width || height != self.cfg.height {
             return Err(Error::FrameSize {
-                got_w: frame.width as u32,
-                got_h: frame.height as u32,
+                got_w: width as u32,
+                got_h: height as u32,
                 want_w: self.cfg.width as u32,
                 want_h: self.cfg.height as u32,
             });
         }
+        Ok(())
+    }
+
+    /// Encodes the next frame (4:2:0 of the configured size) of a
+    /// rectangular layer.
+    pub fn encode(&mut self, frame: &Frame) -> Result<EncodedVop> {
+        if self.vol.shape != Shape::Rectangular {
+            return Err(Error::Config(
+                "a shaped layer codes objects: use encode_object".into(),
+            ));
+        }
+        self.check_size(frame.width, frame.height)?;
         if frame.format == ChromaFormat::Yuv420 {
             self.src.load(frame);
         } else {
             self.src.load(&frame.with_format(ChromaFormat::Yuv420));
         }
-        let kind = if self.frames == 0
+        let kind = self.next_kind();
+        self.encode_loaded(kind)
+    }
+
+    /// I-VOPs start the stream and every GOP (and, for objects, follow an
+    /// absence).
+    fn next_kind(&self) -> VopType {
+        if self.frames == 0
+            || self.force_intra
             || (self.cfg.gop > 0 && self.frames.is_multiple_of(u64::from(self.cfg.gop)))
         {
             VopType::I
         } else {
             VopType::P
+        }
+    }
+
+    /// Encodes the next frame of a shaped layer: the object is where
+    /// `mask` (luma size, nonzero inside) says. The VOP is the mask's
+    /// bounding rectangle on the macroblock grid; an empty mask gives a
+    /// VOP that is not coded (the object is absent) and makes the next
+    /// VOP intra.
+    pub fn encode_object(&mut self, frame: &Frame, mask: &Plane) -> Result<EncodedVop> {
+        if self.vol.shape == Shape::Rectangular {
+            return Err(Error::Config(
+                "a rectangular layer codes frames: use encode".into(),
+            ));
+        }
+        self.check_size(frame.width, frame.height)?;
+        self.check_size(mask.width, mask.height)?;
+        let Some(rect) = VopRect::around(mask) else {
+            return Ok(self.absent());
         };
+        let frame = if frame.format == ChromaFormat::Yuv420 {
+            std::borrow::Cow::Borrowed(frame)
+        } else {
+            std::borrow::Cow::Owned(frame.with_format(ChromaFormat::Yuv420))
+        };
+        let mut input = crop(mask, &rect, 0, 0);
+        for a in &mut input {
+            *a = if *a != 0 { 255 } else { 0 };
+        }
+        let kind = self.next_kind();
+        // The source over the VOP; intra boundary blocks are coded with
+        // their transparent samples at the mean of the opaque ones.
+        let mut src = Picture::new(rect.width, rect.height);
+        let calpha = chroma_alpha(&input, rect.width, rect.height);
+        for (k, (dst, plane)) in src.planes.iter_mut().zip(&frame.planes).enumerate() {
+            let shift = u32::from(k > 0);
+            let data = crop(plane, &rect, shift, 128);
+            let w = rect.width >> shift;
+            for (y, row) in data.chunks_exact(w).enumerate() {
+                dst.row_mut(y)[..w].copy_from_slice(row);
+            }
+            let alpha = if k == 0 { &input } else { &calpha };
+            for by in (0..rect.height >> shift).step_by(8) {
+                for bx in (0..w).step_by(8) {
+                    let i = dst.index(bx as isize, by as isize);
+                    let stride = dst.stride;
+                    pad_mean(&mut dst.data[i..], stride, &alpha[by * w + bx..], w);
+                }
+            }
+            dst.extend_edges();
+        }
+        self.src = src;
+        let prev = match kind {
+            VopType::P => self.shape_ref.take(),
+            VopType::I => None,
+        };
+        if let Some(p) = &prev {
+            self.reference = self.reference.translated(
+                (rect.x - p.rect.x) as isize,
+                (rect.y - p.rect.y) as isize,
+                rect.width,
+                rect.height,
+            );
+        }
+        self.recon = Picture::new(rect.width, rect.height);
+        let bab = BabEncoder {
+            alpha_threshold: self.cfg.alpha_threshold,
+            change_conv_ratio_disable: false,
+        };
+        self.shape = Some(ShapeEnc::new(
+            bab,
+            rect,
+            input,
+            prev,
+            self.vol.shape != Shape::BinaryOnly,
+        ));
+        self.set_grid(rect.mb_width(), rect.mb_height());
+        self.encode_loaded(kind)
+    }
+
+    /// Sizes the per-macroblock state for a VOP's grid.
+    fn set_grid(&mut self, mb_w: usize, mb_h: usize) {
+        if (mb_w, mb_h) != (self.mb_w, self.mb_h) {
+            self.mb_w = mb_w;
+            self.mb_h = mb_h;
+            self.states.clear();
+            self.prev_mvs = vec![[0, 0]; mb_w * mb_h];
+            self.refresh = (0..mb_w * mb_h)
+                .map(|i| refresh_offset(i, self.cfg.intra_refresh))
+                .collect();
+        }
+    }
+
+    /// A VOP with `vop_coded = 0` for an object absent from the frame.
+    fn absent(&mut self) -> EncodedVop {
+        let kind = if self.shape_ref.is_some() {
+            VopType::P
+        } else {
+            VopType::I
+        };
+        let time = self.frames * u64::from(self.increment);
+        let res = u64::from(self.vol.time_resolution);
+        let seconds = time / res;
+        let mut w = BitWriter::new();
+        VopHeader {
+            kind,
+            modulo_time_base: (seconds - self.sync_seconds) as u32,
+            time_increment: (time % res) as u32,
+            coded: false,
+            rounding: false,
+            shape: None,
+            quant: 1,
+            fcode: 1,
+        }
+        .write(&mut w, &self.vol);
+        self.sync_seconds = seconds;
+        self.frames += 1;
+        self.force_intra = true;
+        EncodedVop {
+            data: w.into_bytes(),
+            kind,
+            qp: 0,
+            time,
+            packet_offsets: Vec::new(),
+            stats: VopStats::default(),
+            sse: [0; 3],
+            shape: Some(ShapeStats::default()),
+        }
+    }
+
+    /// Codes the loaded source as a VOP of type `kind`.
+    fn encode_loaded(&mut self, kind: VopType) -> Result<EncodedVop> {
         let qp = self.rc.qp(kind);
         let time = self.frames * u64::from(self.increment);
         let res = u64::from(self.vol.time_resolution);
@@ -331,20 +563,28 @@ impl Encoder {
             self.rounding = !self.rounding;
         }
         let vop_start = w.bit_len();
-        let (mut packets, fcode, stats, sse) = self.code_vop(kind, qp)?;
+        let (mut packets, fcode, stats, mut sse) = self.code_vop(kind, qp)?;
+        let vop_shape = self.shape.as_ref().map(|s| header::VopShape {
+            width: s.layer.rect.width as u16,
+            height: s.layer.rect.height as u16,
+            horizontal_ref: s.layer.rect.x as i16,
+            vertical_ref: s.layer.rect.y as i16,
+            change_conv_ratio_disable: false,
+            inter_shape: true,
+        });
         let h = VopHeader {
             kind,
             modulo_time_base: (seconds - self.sync_seconds) as u32,
             time_increment: (time % res) as u32,
             coded: true,
             rounding: kind == VopType::P && self.rounding,
-            shape: None,
+            shape: vop_shape,
             quant: qp,
             fcode,
         };
         self.sync_seconds = seconds;
         h.write(&mut w, &self.vol);
-        let mb_count = self.vol.mb_width() * self.vol.mb_height();
+        let mb_count = self.mb_w * self.mb_h;
         let mut packet_offsets = Vec::new();
         for (i, p) in packets.iter_mut().enumerate() {
             if i > 0 {
@@ -360,9 +600,19 @@ impl Encoder {
         w.stuff_to_byte();
         let bits = w.bit_len() - vop_start;
         self.rc.update(kind, qp, bits);
+        let shape_stats = match self.shape.take() {
+            Some(sh) => {
+                let (stats, inside_sse) = self.finish_shape(&sh);
+                sse = inside_sse;
+                self.shape_ref = Some(sh.layer);
+                Some(stats)
+            }
+            None => None,
+        };
         std::mem::swap(&mut self.reference, &mut self.recon);
         self.reference.extend_edges();
         self.frames += 1;
+        self.force_intra = false;
         let data = w.as_bytes().to_vec();
         self.writer = w;
         Ok(EncodedVop {
@@ -373,13 +623,74 @@ impl Encoder {
             packet_offsets,
             stats,
             sse,
+            shape: shape_stats,
         })
+    }
+
+    /// After a shaped VOP: its figures (the squared error inside the input
+    /// and the reconstructed shape), then the reconstruction padded for use
+    /// as the next reference.
+    fn finish_shape(&mut self, sh: &ShapeEnc) -> (ShapeStats, [u64; 3]) {
+        let rect = sh.layer.rect;
+        let recon_alpha = &sh.layer.alpha;
+        let both: Vec<u8> = sh
+            .input
+            .iter()
+            .zip(recon_alpha)
+            .map(|(&a, &b)| a & b)
+            .collect();
+        let both_c = chroma_alpha(&both, rect.width, rect.height);
+        let mut sse = [0u64; 3];
+        let mut samples = [0u64; 3];
+        for k in 0..3 {
+            let (alpha, w) = if k == 0 {
+                (&both, rect.width)
+            } else {
+                (&both_c, rect.width / 2)
+            };
+            let (s, r) = (&self.src.planes[k], &self.recon.planes[k]);
+            for (y, arow) in alpha.chunks_exact(w).enumerate() {
+                let (srow, rrow) = (s.row(y), r.row(y));
+                for x in 0..w {
+                    if arow[x] != 0 {
+                        let d = i64::from(srow[x]) - i64::from(rrow[x]);
+                        sse[k] += (d * d) as u64;
+                        samples[k] += 1;
+                    }
+                }
+            }
+        }
+        let shape_errors = sh
+            .input
+            .iter()
+            .zip(recon_alpha)
+            .filter(|(a, b)| a != b)
+            .count() as u64;
+        let opaque = sh.input.iter().filter(|&&a| a != 0).count() as u64;
+        if self.vol.shape != Shape::BinaryOnly {
+            let calpha = chroma_alpha(recon_alpha, rect.width, rect.height);
+            pad_reference(&mut self.recon.planes[0], recon_alpha, 16);
+            pad_reference(&mut self.recon.planes[1], &calpha, 8);
+            pad_reference(&mut self.recon.planes[2], &calpha, 8);
+        }
+        let stats = ShapeStats {
+            rect: Some(rect),
+            shape_bits: sh.bits,
+            samples,
+            shape_errors,
+            opaque,
+            alpha: recon_alpha.clone(),
+        };
+        (stats, sse)
     }
 
     /// The segments (macroblock ranges coded independently) of a VOP.
     fn segments(&self) -> Vec<Range<usize>> {
-        let (mbw, mbh) = (self.vol.mb_width(), self.vol.mb_height());
+        let (mbw, mbh) = (self.mb_w, self.mb_h);
         let total = mbw * mbh;
+        if self.shape.is_some() {
+            return vec![0..total];
+        }
         match self.cfg.packets {
             Packets::Macroblocks(n) => {
                 let n = (n as usize).max(1);
@@ -402,8 +713,9 @@ impl Encoder {
         kind: VopType,
         qp: u8,
     ) -> Result<(Vec<PacketOut>, u8, VopStats, [u64; 3])> {
-        let (mbw, mbh) = (self.vol.mb_width(), self.vol.mb_height());
+        let (mbw, mbh) = (self.mb_w, self.mb_h);
         let segments = self.segments();
+        let texture = self.vol.shape != Shape::BinaryOnly;
         while self.states.len() < segments.len() {
             self.states.push(PredState::new(mbw, mbh));
         }
@@ -420,7 +732,7 @@ impl Encoder {
         motion.clear();
         motion.resize(mbw * mbh, MbMotion::default());
         let mut fcode = 1u8;
-        if kind == VopType::P {
+        if kind == VopType::P && texture {
             let search_fcode = fcode_for(2 * self.cfg.search_range as i32 + 1);
             let costs = me::mv_costs(self.cfg.search_range as i32, lambda, search_fcode);
             let search = Search {
@@ -438,7 +750,9 @@ impl Encoder {
                 src_chroma: [&self.src.planes[1], &self.src.planes[2]],
                 reference_chroma: [&self.reference.planes[1], &self.reference.planes[2]],
                 half: &self.half,
+                mask: None,
             };
+            let coverage = self.shape.as_ref().map(|s| (&s.coverage, &s.input[..]));
             let prev = &self.prev_mvs;
             let mut chunks: Vec<(&Range<usize>, &mut [MbMotion])> = Vec::new();
             let mut rest: &mut [MbMotion] = &mut motion;
@@ -477,7 +791,21 @@ impl Encoder {
                         cands[n] = [(v[0] + 1) >> 1, (v[1] + 1) >> 1];
                         n += 1;
                     }
-                    out[k] = me::search_mb(&planes, mbx, mby, pred, &cands[..n], &search);
+                    out[k] = match coverage.map(|(c, input)| (c[mb], input)) {
+                        None | Some((Coverage::Opaque, _)) => {
+                            me::search_mb(&planes, mbx, mby, pred, &cands[..n], &search)
+                        }
+                        // Nothing of the object here (unless a lossy shape
+                        // adds some): no search.
+                        Some((Coverage::Transparent, _)) => MbMotion::default(),
+                        Some((Coverage::Boundary, input)) => {
+                            let masked = Planes {
+                                mask: Some((input, mbw * 16)),
+                                ..planes
+                            };
+                            me::search_mb(&masked, mbx, mby, pred, &cands[..n], &search)
+                        }
+                    };
                 }
             });
             let mut hi = 0;
@@ -513,6 +841,7 @@ impl Encoder {
             // q^2 per bit measured best (0.5 q^2 and 1.5 q^2 lost 1-6%).
             lambda_rd: i64::from(qp) * i64::from(qp),
             four_mv: self.cfg.four_mv,
+            texture,
         };
         let mut pixels = std::mem::take(&mut self.pixels);
         pixels.resize_with(segments.len(), Vec::new);
@@ -524,9 +853,17 @@ impl Encoder {
             .zip(outs.iter_mut().zip(pixels.iter_mut()))
             .collect();
         let job_ref = &job;
-        run_parallel(threads, work, |((seg, state), (out, px))| {
-            *out = job_ref.code(seg.clone(), state, px);
-        });
+        if let Some(sh) = self.shape.as_mut() {
+            // One segment: the shape coder travels with it.
+            for ((seg, state), (out, px)) in work {
+                state.reset();
+                *out = job_ref.code(seg.clone(), state, px, Some(&mut *sh));
+            }
+        } else {
+            run_parallel(threads, work, |((seg, state), (out, px))| {
+                *out = job_ref.code(seg.clone(), state, px, None);
+            });
+        }
         let mut packets = Vec::new();
         let mut stats = VopStats::default();
         let mut sse = [0u64; 3];
@@ -664,6 +1001,8 @@ struct SegmentJob<'a> {
     refresh_period: u32,
     /// Lagrange multiplier of block decisions in squared error per bit.
     lambda_rd: i64,
+    /// False for binary-only layers: shape without texture.
+    texture: bool,
 }
 
 impl SegmentJob<'_> {
@@ -676,13 +1015,14 @@ impl SegmentJob<'_> {
         seg: Range<usize>,
         state: &mut PredState,
         pixels: &mut Vec<MbPixels>,
+        shape: Option<&mut ShapeEnc>,
     ) -> SegmentOut {
         #[cfg(target_arch = "x86_64")]
         if tessera_dsp::active_kernels() == "avx2" {
             // SAFETY: the dispatcher chose AVX2 only after detecting it.
-            return unsafe { self.code_avx2(seg, state, pixels) };
+            return unsafe { self.code_avx2(seg, state, pixels, shape) };
         }
-        self.code_body(seg, state, pixels)
+        self.code_body(seg, state, pixels, shape)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -692,8 +1032,9 @@ impl SegmentJob<'_> {
         seg: Range<usize>,
         state: &mut PredState,
         pixels: &mut Vec<MbPixels>,
+        shape: Option<&mut ShapeEnc>,
     ) -> SegmentOut {
-        self.code_body(seg, state, pixels)
+        self.code_body(seg, state, pixels, shape)
     }
 
     #[inline(always)]
@@ -702,6 +1043,7 @@ impl SegmentJob<'_> {
         seg: Range<usize>,
         state: &mut PredState,
         pixels: &mut Vec<MbPixels>,
+        mut shape: Option<&mut ShapeEnc>,
     ) -> SegmentOut {
         let mut out = SegmentOut::default();
         pixels.clear();
@@ -717,9 +1059,38 @@ impl SegmentJob<'_> {
             // its reconstruction, in place.
             pixels.push([0u8; 384]);
             let px = pixels.last_mut().expect("just pushed");
+            // Shaped VOPs: the BAB first; its reconstruction decides which
+            // blocks carry texture.
+            let mut alpha: Option<MbPixels> = None;
+            let mut transparent = 0u8;
+            if let Some(sh) = shape.as_deref_mut() {
+                let (a, t) =
+                    sh.code_mb(&mut plain, kind, mbx, mby, state, packet, &self.motion[mb]);
+                transparent = t;
+                state.set_transparent(mbx, mby, t);
+                if t == 0x3f || !self.texture {
+                    state.begin_mb(mbx, mby, packet, false, self.qp);
+                    state.set_mv_all(mbx, mby, [0, 0]);
+                    px.fill(128);
+                    out.coded.push(Coded::Skipped);
+                    if mb + 1 == seg.end {
+                        out.packets.push(PacketOut {
+                            first_mb: packet_start,
+                            qp: self.qp,
+                            body: Body::Plain(std::mem::take(&mut plain)),
+                        });
+                    }
+                    continue;
+                }
+                if t != 0 || sh.coverage[mb] == Coverage::Boundary {
+                    alpha = Some(a);
+                }
+            }
             let mut has_pred = false;
             match kind {
-                VopType::I => self.intra_code(state, mbx, mby, packet, &mut code),
+                VopType::I => {
+                    self.intra_code(state, mbx, mby, packet, transparent, &mut code)
+                }
                 VopType::P => {
                     self.p_code(
                         state,
@@ -729,6 +1100,7 @@ impl SegmentJob<'_> {
                         &self.motion[mb],
                         &mut out.stats,
                         px,
+                        (alpha.as_ref(), transparent),
                         &mut code,
                     );
                     has_pred = code.not_coded || !code.mb_type.is_intra();
@@ -750,7 +1122,9 @@ impl SegmentJob<'_> {
                 out.error = Some(e);
                 return out;
             }
-            self.add_sse(mbx, mby, px, &mut out.sse);
+            if shape.is_none() {
+                self.add_sse(mbx, mby, px, &mut out.sse);
+            }
             out.coded.push(if code.not_coded {
                 Coded::Skipped
             } else if code.mb_type.is_intra() {
@@ -861,14 +1235,20 @@ impl SegmentJob<'_> {
         mbx: usize,
         mby: usize,
         packet: u32,
+        transparent: u8,
         m: &mut MbCode,
     ) {
         let qp = self.qp;
         state.begin_mb(mbx, mby, packet, true, qp);
         m.reset(MbType::Intra);
+        m.transparent = transparent;
         let mut qfs = [[0i16; 64]; 6];
         let mut preds = Vec::with_capacity(6);
         for b in 0..6 {
+            if m.block_transparent(b) {
+                preds.push(state.intra_pred(mbx, mby, b, packet, qp));
+                continue;
+            }
             let (src, stride) = self.src_block(mbx, mby, b);
             let mut coef = [0i16; 64];
             tessera_dsp::fdct_8x8_u8(src, stride, &mut coef);
@@ -889,6 +1269,9 @@ impl SegmentJob<'_> {
         let mut cost_without = 0u32;
         let mut codable = true;
         for b in 0..6 {
+            if m.block_transparent(b) {
+                continue;
+            }
             let mut resid = qfs[b];
             for (k, &p) in preds[b].ac.iter().enumerate() {
                 let pos = match preds[b].direction {
@@ -917,6 +1300,9 @@ impl SegmentJob<'_> {
             m.levels = with;
         }
         for b in 0..6 {
+            if m.block_transparent(b) {
+                continue;
+            }
             m.levels[b][0] = 0;
             if m.levels[b][1..].iter().any(|&l| l != 0) {
                 m.cbp |= 0x20 >> b;
@@ -935,6 +1321,7 @@ impl SegmentJob<'_> {
         motion: &MbMotion,
         stats: &mut VopStats,
         pred_px: &mut MbPixels,
+        (alpha, transparent): (Option<&MbPixels>, u8),
         m: &mut MbCode,
     ) {
         let fcode = self.ctx.fcode;
@@ -954,6 +1341,7 @@ impl SegmentJob<'_> {
             );
             state.set_mv_all(mbx, mby, [0, 0]);
             m.reset(MbType::Inter);
+            m.transparent = transparent;
             m.not_coded = true;
             return;
         }
@@ -962,7 +1350,8 @@ impl SegmentJob<'_> {
             + vlc::mv_component_bits(wrap_mv(motion.mv[1] - pred[1], fcode), fcode);
         let cost1 = motion.sad + lambda * bits1;
         let mut cost4 = u32::MAX;
-        if self.four_mv && motion.searched4 {
+        // Four vectors only where every luma block is opaque somewhere.
+        if self.four_mv && motion.searched4 && transparent == 0 {
             // Price the four vectors with their real predictors.
             let mut bits = 0;
             for b in 0..4 {
@@ -977,10 +1366,11 @@ impl SegmentJob<'_> {
         }
         let inter_cost = cost1.min(cost4);
         if motion.intra_sad.saturating_add(500) < inter_cost || self.refresh_due(mbx, mby) {
-            return self.intra_code(state, mbx, mby, packet, m);
+            return self.intra_code(state, mbx, mby, packet, transparent, m);
         }
         let four = cost4 < cost1;
         m.reset(if four { MbType::Inter4V } else { MbType::Inter });
+        m.transparent = transparent;
         let mvs = if four { motion.mv4 } else { [motion.mv; 4] };
         if four {
             for b in 0..4 {
@@ -1013,12 +1403,26 @@ impl SegmentJob<'_> {
         // prediction): under the bound below, skip those blocks outright.
         let luma_sad = |b: usize| if four { motion.sad4[b] } else { motion.sad };
         for b in 0..6 {
-            if b < 4 && (luma_sad(b) as i32) < 2 * self.zero_block_sum {
+            if m.block_transparent(b) || (b < 4 && (luma_sad(b) as i32) < 2 * self.zero_block_sum)
+            {
                 continue;
             }
             let (src, stride) = self.src_block(mbx, mby, b);
             let (off, pstride) = block_layout(b);
-            let (resid, sum) = residual(src, stride, &px[off..], pstride);
+            let (mut resid, mut sum) = residual(src, stride, &px[off..], pstride);
+            if let Some(a) = alpha {
+                // Only the object's samples count: elsewhere the decoder
+                // shows nothing and pads over what it reconstructs.
+                sum = 0;
+                for r in 0..8 {
+                    for c in 0..8 {
+                        if a[off + r * pstride + c] == 0 {
+                            resid[r * 8 + c] = 0;
+                        }
+                        sum += i32::from(resid[r * 8 + c].abs());
+                    }
+                }
+            }
             // Every coefficient is at most a quarter of the residual's
             // absolute sum: below `zero_block_sum` the block is all zeros.
             // Up to twice that it holds at most a few small levels, which
@@ -1042,6 +1446,7 @@ impl SegmentJob<'_> {
         if !four && mvs[0] == [0, 0] && m.cbp == 0 {
             state.set_mv_all(mbx, mby, [0, 0]);
             m.reset(MbType::Inter);
+            m.transparent = transparent;
             m.not_coded = true;
             return;
         }

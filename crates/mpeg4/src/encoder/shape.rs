@@ -33,6 +33,9 @@ pub struct ShapeEnc {
     pub prev: Option<ShapeLayer>,
     /// Bits of shape data written this VOP.
     pub bits: u64,
+    /// Whether the layer has texture (not binary-only): texture vectors
+    /// are then shape vector candidates.
+    pub texture: bool,
 }
 
 impl ShapeEnc {
@@ -42,6 +45,7 @@ impl ShapeEnc {
         rect: VopRect,
         input: Vec<u8>,
         prev: Option<ShapeLayer>,
+        texture: bool,
     ) -> ShapeEnc {
         let (mbw, mbh) = (rect.mb_width(), rect.mb_height());
         let mut coverage = Vec::with_capacity(mbw * mbh);
@@ -66,6 +70,7 @@ impl ShapeEnc {
             layer: ShapeLayer::new(rect),
             prev,
             bits: 0,
+            texture,
         }
     }
 
@@ -102,7 +107,11 @@ impl ShapeEnc {
                 let colocated = self.layer.colocated(prev, mbx, mby);
                 let mvp = self
                     .layer
-                    .mv_predictor(mbx, mby, |x, y, b| state.inter_mv(x, y, b, packet));
+                    .mv_predictor(mbx, mby, |x, y, b| {
+                        self.texture
+                            .then(|| state.inter_mv(x, y, b, packet))
+                            .flatten()
+                    });
                 // The shape vector: the candidate whose prediction misses
                 // the fewest samples (the predictor first, so it wins ties).
                 let texture = ShapeMv::from_half_pel(motion.mv[0], motion.mv[1]);
