@@ -159,3 +159,86 @@ fn binary_only_objects_carry_shape_alone() {
     let textured = encode(spec, 1, Shape::Binary, 0, 8);
     assert!(coded.bits * 3 < textured.bits);
 }
+
+/// The reference decoder's answers for a stream of `tests/reference`.
+struct Answer {
+    opaque: u64,
+    mask_fnv: u64,
+    luma_sum: u64,
+}
+
+fn answers(name: &str) -> Vec<Answer> {
+    let path = format!("{}/tests/reference/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Answer {
+                opaque: f[1].parse().unwrap(),
+                mask_fnv: u64::from_str_radix(f[2], 16).unwrap(),
+                luma_sum: f[3].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+fn fnv64(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+#[test]
+fn reference_encoder_streams_decode_as_the_reference_decoder_does() {
+    for (name, width, height) in [
+        ("shp_qcif_ip", 176, 144),
+        ("odd_ip", 160, 112),
+        ("cif_ip_lossy", 352, 288),
+        ("qcif_cr_mpeg", 176, 144),
+    ] {
+        let path = format!("{}/tests/reference/{name}.m4v", env!("CARGO_MANIFEST_DIR"));
+        let vops = Decoder::default()
+            .decode_stream(&std::fs::read(path).unwrap())
+            .unwrap();
+        let expect = answers(name);
+        assert_eq!(vops.len(), expect.len(), "{name}");
+        let luma = std::fs::read(format!(
+            "{}/tests/reference/{name}.luma",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .ok();
+        let mut at = 0;
+        for (i, (vop, want)) in vops.iter().zip(&expect).enumerate() {
+            let shape = vop.shape.as_ref().unwrap();
+            let mask = match shape.rect {
+                Some(rect) => scene_mask(&rect, &shape.alpha, width, height),
+                None => vec![0; width * height],
+            };
+            assert_eq!(fnv64(&mask), want.mask_fnv, "{name} VOP {i}: shape");
+            // Texture inside the shape, within the inverse DCTs' rounding.
+            let mut sum = 0u64;
+            let mut n = 0u64;
+            if let Some(rect) = shape.rect {
+                for y in 0..height {
+                    for x in 0..width {
+                        if mask[y * width + x] == 0 {
+                            continue;
+                        }
+                        let (vx, vy) = (x - rect.x as usize, y - rect.y as usize);
+                        let v = vop.frame.planes[0].row(vy)[vx];
+                        sum += u64::from(v);
+                        n += 1;
+                        if let Some(l) = &luma {
+                            assert!(v.abs_diff(l[at]) <= 2, "{name} VOP {i} ({x},{y})");
+                            at += 1;
+                        }
+                    }
+                }
+            }
+            assert_eq!(n, want.opaque);
+            assert!(sum.abs_diff(want.luma_sum) <= n, "{name} VOP {i}: luma");
+        }
+    }
+}
