@@ -21,6 +21,7 @@ pub mod fx;
 pub mod generate;
 pub mod media;
 pub mod mpeg4_rtp;
+pub mod objects;
 pub mod probe;
 pub mod rtp;
 pub mod sc;
@@ -79,12 +80,38 @@ pub enum Command {
     ///
     /// Prints frames, bits and kbit/s, PSNR of the reconstruction against
     /// the input, and speed.
+    ///
+    /// With --object or --labels, encodes a scene object by object (Core
+    /// Profile, binary shape) into --output DIR/: objectK.m4v per object
+    /// (object 0 the rectangular background) and scene.json, with bits
+    /// (shape/motion/texture), PSNR inside the shape and shape error per
+    /// object; `tessera compose DIR/scene.json` puts them back together.
     Encode {
-        /// A .y4m, .mjpeg or .avi file.
+        /// A .y4m, .mjpeg or .avi file (a .y4m scene with --object/--labels).
         input: PathBuf,
-        /// OUT.m4v, OUT.mp4 or rtp://HOST:PORT[?ttl=N&iface=NAME].
+        /// OUT.m4v, OUT.mp4 or rtp://HOST:PORT[?ttl=N&iface=NAME]; a folder
+        /// with --object/--labels.
         #[arg(long)]
         output: String,
+        /// Object K's mask: K=MASK.y4m (luma 0 outside, 255 inside) or
+        /// K=mask_%03d.pgm (a PGM per frame); K is 1-31. Repeat per object.
+        #[arg(long = "object", value_name = "K=MASK", value_parser = objects::parse_object, conflicts_with = "labels")]
+        objects: Vec<(u8, tessera_container::scene::MaskSource)>,
+        /// A label map .y4m whose luma is the object index at each sample
+        /// (0 background, K object K, up to 31).
+        #[arg(long, value_name = "LABELS.y4m")]
+        labels: Option<PathBuf>,
+        /// Objects: lossy shape, the largest error sum (samples as 0/255)
+        /// allowed in a 4x4 block of each 16x16 shape block (0: lossless).
+        #[arg(long, default_value_t = 0)]
+        alpha_threshold: u32,
+        /// Objects: code object K's shape only, without texture (repeat).
+        #[arg(long, value_name = "K")]
+        binary_only: Vec<u8>,
+        /// Objects: leave out the background (object 0, the whole scene as
+        /// a rectangle).
+        #[arg(long)]
+        no_background: bool,
         /// Constant quantiser 1-31 (default 5 unless --bitrate).
         #[arg(long, conflicts_with = "bitrate")]
         qp: Option<u8>,
@@ -137,6 +164,21 @@ pub enum Command {
         /// RTP output: largest packet in bytes, RTP header included.
         #[arg(long, default_value_t = 1400)]
         max_packet: usize,
+    },
+    /// Decode the objects of a scene encoded with `encode --object` and
+    /// compose them into a .y4m (background first, then by z-order).
+    Compose {
+        /// The scene.json the encode wrote.
+        manifest: PathBuf,
+        /// The .y4m to write.
+        #[arg(long)]
+        output: PathBuf,
+        /// Only this object (over black).
+        #[arg(long, value_name = "K")]
+        object: Option<u8>,
+        /// With --object: write its decoded mask instead (luma 0 or 255).
+        #[arg(long, requires = "object")]
+        alpha: bool,
     },
     /// Decode MPEG-4 Part 2 (.m4v, .mp4, or RTP/MP4V-ES) to .y4m.
     Decode {
@@ -469,6 +511,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Encode {
             input,
             output,
+            objects: object_masks,
+            labels,
+            alpha_threshold,
+            binary_only,
+            no_background,
             qp,
             bitrate,
             gop,
@@ -488,7 +535,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             use std::io::IsTerminal;
             use tessera_mpeg4::encoder::Packets;
-            let destination = encode::Destination::parse(&output)?;
+            let scene_mode = !object_masks.is_empty() || labels.is_some();
             let options = encode::Options {
                 qp,
                 bitrate: bitrate
@@ -514,6 +561,30 @@ pub fn run(cli: Cli) -> Result<()> {
                 max_packet,
                 progress: std::io::stderr().is_terminal(),
             };
+            if scene_mode {
+                if sdp.is_some() || sdp_only {
+                    anyhow::bail!("--sdp goes with an rtp:// output, not with objects");
+                }
+                let shapes = match labels {
+                    Some(path) => objects::ObjectShapes::Labels(path),
+                    None => objects::ObjectShapes::Masks(object_masks),
+                };
+                let scene = objects::SceneOptions {
+                    base: options,
+                    alpha_threshold,
+                    binary_only,
+                    background: !no_background,
+                };
+                let dir = PathBuf::from(output.trim_end_matches('/'));
+                println!("{}", objects::encode_scene(&input, &shapes, &dir, &scene)?);
+                return Ok(());
+            }
+            if !binary_only.is_empty() || alpha_threshold != 0 || no_background {
+                anyhow::bail!(
+                    "--binary-only, --alpha-threshold and --no-background go with --object or --labels"
+                );
+            }
+            let destination = encode::Destination::parse(&output)?;
             let summary = match (&destination, sdp_only, &sdp) {
                 (_, false, _) => encode::encode(&input, &destination, &options)?.to_string(),
                 (encode::Destination::Rtp(url), true, Some(sdp)) => {
@@ -522,6 +593,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 _ => anyhow::bail!("--sdp-only needs an rtp:// output and --sdp FILE"),
             };
             println!("{summary}");
+            Ok(())
+        }
+        Command::Compose {
+            manifest,
+            output,
+            object,
+            alpha,
+        } => {
+            let what = match (object, alpha) {
+                (None, _) => objects::ComposeOutput::Scene,
+                (Some(k), false) => objects::ComposeOutput::Object(k),
+                (Some(k), true) => objects::ComposeOutput::Alpha(k),
+            };
+            println!("{}", objects::compose(&manifest, &output, &what)?);
             Ok(())
         }
         Command::Decode {

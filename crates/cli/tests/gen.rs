@@ -3,18 +3,16 @@
 //! which must also refuse inputs that do not fit the scene.
 
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use tessera_container::Error;
 use tessera_container::pgm::write_pgm;
 use tessera_container::scene::{MaskSource, SceneShapes, SceneSources, validate};
-use tessera_container::y4m::{Y4mHeader, Y4mReader, Y4mWriter};
 use tessera_core::{Frame, Limits};
 use tessera_testkit::{ffprobe_size_and_frames, temp_dir};
 
 mod common;
-use common::tessera;
+use common::{read_y4m, tessera, write_y4m};
 
 /// Runs `tessera gen scene --output DIR ARGS...` and returns its stdout.
 fn gen_scene(dir: &Path, args: &[&str]) -> String {
@@ -39,21 +37,6 @@ const SMALL: [&str; 8] = [
     "--seed",
     "5",
 ];
-
-fn read_y4m(path: &Path) -> (Y4mHeader, Vec<Frame>) {
-    let file = BufReader::new(File::open(path).unwrap());
-    let mut reader = Y4mReader::new(file, Limits::default()).unwrap();
-    let frames = reader.frames().collect::<Result<Vec<_>, _>>().unwrap();
-    (reader.header().clone(), frames)
-}
-
-fn write_y4m(path: &Path, header: &Y4mHeader, frames: &[Frame]) {
-    let mut writer = Y4mWriter::new(File::create(path).unwrap(), header).unwrap();
-    for f in frames {
-        writer.write_frame(f).unwrap();
-    }
-    writer.into_inner().unwrap();
-}
 
 fn masks(dir: &Path, objects: usize) -> SceneSources {
     SceneSources {

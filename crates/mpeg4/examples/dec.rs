@@ -23,7 +23,11 @@ fn main() {
     let mut seg = std::fs::File::create(format!("{}.seg", a[2])).unwrap();
     for v in vops {
         let s = v.shape.expect("a shaped layer");
-        let mut planes = [vec![0u8; w * h], vec![128u8; w * h / 4], vec![128u8; w * h / 4]];
+        let mut planes = [
+            vec![0u8; w * h],
+            vec![128u8; w * h / 4],
+            vec![128u8; w * h / 4],
+        ];
         let mut mask = vec![0u8; w * h];
         if let Some(r) = s.rect {
             for y in 0..r.height {

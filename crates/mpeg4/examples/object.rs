@@ -35,7 +35,7 @@ fn main() {
     cfg.rate = RateControl::Qp(n(5) as u8);
     cfg.alpha_threshold = n(6) as u32;
     cfg.object_id = object as u8;
-    cfg.gop = 12;
+    cfg.gop = std::env::var("GOP").map_or(12, |g| g.parse().unwrap());
     let mut enc = Encoder::new(cfg).unwrap();
     let mut out = enc.headers();
     let (mut seg, mut rec, mut rseg) = (Vec::new(), Vec::new(), Vec::new());
@@ -48,9 +48,24 @@ fn main() {
         secs += t.elapsed().as_secs_f64();
         out.extend_from_slice(&vop.data);
         seg.extend_from_slice(&mask.data);
+        if std::env::var("VERBOSE").is_ok() {
+            let p = vop.psnr(w, h);
+            println!(
+                "{:?} {} bytes psnr {:.2} {:.2} {:.2}",
+                vop.kind,
+                vop.data.len(),
+                p[0],
+                p[1],
+                p[2]
+            );
+        }
         let s = vop.shape.unwrap();
         shape_bits += s.shape_bits;
-        let mut planes = [vec![0u8; w * h], vec![128u8; w * h / 4], vec![128u8; w * h / 4]];
+        let mut planes = [
+            vec![0u8; w * h],
+            vec![128u8; w * h / 4],
+            vec![128u8; w * h / 4],
+        ];
         let mut placed = vec![0u8; w * h];
         if let Some(r) = s.rect {
             let tex = enc.reconstruction();

@@ -145,7 +145,11 @@ impl Decoder {
     }
 
     fn decode_vop(&mut self, body: &[u8]) -> Result<DecodedVop> {
-        if self.vol.as_ref().is_some_and(|v| v.shape != Shape::Rectangular) {
+        if self
+            .vol
+            .as_ref()
+            .is_some_and(|v| v.shape != Shape::Rectangular)
+        {
             return self.decode_shaped_vop(body);
         }
         let (Some(vol), Some(state), Some(reference), Some(current)) = (
@@ -349,9 +353,7 @@ impl Decoder {
         for mb in 0..mbw * mbh {
             let (mbx, mby) = (mb % mbw, mb / mbw);
             if mb > 0 && !vol.resync_marker_disable && at_resync(&r, zeros) {
-                return Err(Error::Unsupported(
-                    "video packets in shaped VOPs".into(),
-                ));
+                return Err(Error::Unsupported("video packets in shaped VOPs".into()));
             }
             let border = layer.border(mbx, mby);
             let decoded = match &reference {

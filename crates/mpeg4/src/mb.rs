@@ -595,7 +595,11 @@ mod tests {
                     }
                     mbs.push(m);
                 }
-                let kind = if mb_type.is_intra() { VopType::I } else { VopType::P };
+                let kind = if mb_type.is_intra() {
+                    VopType::I
+                } else {
+                    VopType::P
+                };
                 let mut w = BitWriter::new();
                 for m in &mbs {
                     write_mb(&mut w, m, kind, 2);

@@ -40,9 +40,9 @@
 use crate::bits::{BitReader, BitWriter};
 use crate::error::{Error, Result};
 use crate::tables::{
-    CBPY, CBPY_PARTIAL, DC_SIZE_CHROMA, DC_SIZE_LUMA, EscapeRange, INTER_LMAX, INTER_RMAX, INTRA_LMAX,
-    INTRA_RMAX, MCBPC_I, MCBPC_I_STUFFING, MCBPC_P, MCBPC_P_STUFFING, MOTION_CODE, TCOEF_ESCAPE,
-    TCOEF_INTER, TCOEF_INTRA, Tcoef, Vlc,
+    CBPY, CBPY_PARTIAL, DC_SIZE_CHROMA, DC_SIZE_LUMA, EscapeRange, INTER_LMAX, INTER_RMAX,
+    INTRA_LMAX, INTRA_RMAX, MCBPC_I, MCBPC_I_STUFFING, MCBPC_P, MCBPC_P_STUFFING, MOTION_CODE,
+    TCOEF_ESCAPE, TCOEF_INTER, TCOEF_INTRA, Tcoef, Vlc,
 };
 
 // ---------------------------------------------------------------------------

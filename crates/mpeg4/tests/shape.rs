@@ -98,8 +98,14 @@ fn lossless_shape_and_texture_decode_exactly() {
                         assert_eq!(rect, *erect);
                         assert_eq!(&shape.alpha, ealpha, "object {object} frame {i}");
                         let m = scene_mask(&rect, &shape.alpha, spec.width, spec.height);
-                        assert!(m == input.data, "seed {seed} object {object} frame {i}: shape");
-                        assert!(vop.frame == *etex, "seed {seed} object {object} frame {i}: texture");
+                        assert!(
+                            m == input.data,
+                            "seed {seed} object {object} frame {i}: shape"
+                        );
+                        assert!(
+                            vop.frame == *etex,
+                            "seed {seed} object {object} frame {i}: texture"
+                        );
                     }
                     other => panic!("frame {i}: decoded {:?}", other.0),
                 }
@@ -155,7 +161,8 @@ fn binary_only_objects_carry_shape_alone() {
         };
         assert!(m == coded.inputs[i].data, "frame {i}");
     }
-    assert_eq!(coded.shape_bits + 0, coded.shape_bits);
+    // Besides the shape, only headers: configuration, GOV and VOP headers.
+    assert!(coded.bits - coded.shape_bits < 400 + 200 * u64::from(spec.frames));
     let textured = encode(spec, 1, Shape::Binary, 0, 8);
     assert!(coded.bits * 3 < textured.bits);
 }

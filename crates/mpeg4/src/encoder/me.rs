@@ -67,7 +67,15 @@ fn zero_vector_skips(planes: &Planes<'_>, mbx: usize, mby: usize, bound: u32) ->
         let d = match planes.mask {
             Some((m, ms)) => {
                 let m = &m[(y as usize + dy) * ms + x as usize + dx..];
-                masked_sad(&s[dy * ss + dx..], ss, &r[dy * rs + dx..], rs, m, ms, 8, 8)
+                masked_sad(
+                    &s[dy * ss + dx..],
+                    ss,
+                    &r[dy * rs + dx..],
+                    rs,
+                    (m, ms),
+                    8,
+                    8,
+                )
             }
             None => sad(&s[dy * ss + dx..], ss, &r[dy * rs + dx..], rs, 8, 8),
         };
@@ -107,14 +115,17 @@ fn masked_sad(
     a_stride: usize,
     b: &[u8],
     b_stride: usize,
-    mask: &[u8],
-    m_stride: usize,
+    (mask, m_stride): (&[u8], usize),
     w: usize,
     h: usize,
 ) -> u32 {
     let mut sum = 0u32;
     for y in 0..h {
-        let (ra, rb, rm) = (&a[y * a_stride..], &b[y * b_stride..], &mask[y * m_stride..]);
+        let (ra, rb, rm) = (
+            &a[y * a_stride..],
+            &b[y * b_stride..],
+            &mask[y * m_stride..],
+        );
         for x in 0..w {
             if rm[x] != 0 {
                 sum += u32::from(ra[x].abs_diff(rb[x]));
@@ -133,7 +144,15 @@ impl Planes<'_> {
         let r = &self.reference.data[self.reference.index(x + dx as isize, y + dy as isize)..];
         if let Some((m, ms)) = self.mask {
             let m = &m[y as usize * ms + x as usize..];
-            return masked_sad(s, self.src.stride, r, self.reference.stride, m, ms, 16, 16);
+            return masked_sad(
+                s,
+                self.src.stride,
+                r,
+                self.reference.stride,
+                (m, ms),
+                16,
+                16,
+            );
         }
         sad16_limited(s, self.src.stride, r, self.reference.stride, limit)
     }
@@ -153,7 +172,7 @@ impl Planes<'_> {
         let s = &self.src.data[self.src.index(x, y)..];
         if let Some((m, ms)) = self.mask {
             let m = &m[y as usize * ms + x as usize..];
-            return masked_sad(s, self.src.stride, r, self.reference.stride, m, ms, w, w);
+            return masked_sad(s, self.src.stride, r, self.reference.stride, (m, ms), w, w);
         }
         sad(s, self.src.stride, r, self.reference.stride, w, w)
     }

@@ -25,11 +25,11 @@ use crate::picture::Picture;
 use crate::pred::{PredState, mv_range, wrap_mv};
 use crate::quant::{Rounding, dc_scaler, quantize_block, quantize_intra_dc, round_div};
 use crate::recon::{self, MbPixels, VopContext, block_layout, intra_scan, predict_mb_with};
-use crate::vlc;
+use crate::shape::BabEncoder;
 use crate::shape::layer::ShapeLayer;
 use crate::shape::pad::{pad_mean, pad_reference};
 use crate::shape::vop::{VopRect, chroma_alpha, crop};
-use crate::shape::BabEncoder;
+use crate::vlc;
 use me::{MbMotion, Planes, Search};
 pub use rc::RateControl;
 use shape::{Coverage, ShapeEnc};
@@ -689,7 +689,7 @@ impl Encoder {
         let (mbw, mbh) = (self.mb_w, self.mb_h);
         let total = mbw * mbh;
         if self.shape.is_some() {
-            return vec![0..total];
+            return std::iter::once(0..total).collect();
         }
         match self.cfg.packets {
             Packets::Macroblocks(n) => {
@@ -1088,9 +1088,7 @@ impl SegmentJob<'_> {
             }
             let mut has_pred = false;
             match kind {
-                VopType::I => {
-                    self.intra_code(state, mbx, mby, packet, transparent, &mut code)
-                }
+                VopType::I => self.intra_code(state, mbx, mby, packet, transparent, &mut code),
                 VopType::P => {
                     self.p_code(
                         state,
@@ -1403,8 +1401,7 @@ impl SegmentJob<'_> {
         // prediction): under the bound below, skip those blocks outright.
         let luma_sad = |b: usize| if four { motion.sad4[b] } else { motion.sad };
         for b in 0..6 {
-            if m.block_transparent(b) || (b < 4 && (luma_sad(b) as i32) < 2 * self.zero_block_sum)
-            {
+            if m.block_transparent(b) || (b < 4 && (luma_sad(b) as i32) < 2 * self.zero_block_sum) {
                 continue;
             }
             let (src, stride) = self.src_block(mbx, mby, b);

@@ -105,13 +105,11 @@ impl ShapeEnc {
         let coded = match (kind, &self.prev) {
             (VopType::P, Some(prev)) => {
                 let colocated = self.layer.colocated(prev, mbx, mby);
-                let mvp = self
-                    .layer
-                    .mv_predictor(mbx, mby, |x, y, b| {
-                        self.texture
-                            .then(|| state.inter_mv(x, y, b, packet))
-                            .flatten()
-                    });
+                let mvp = self.layer.mv_predictor(mbx, mby, |x, y, b| {
+                    self.texture
+                        .then(|| state.inter_mv(x, y, b, packet))
+                        .flatten()
+                });
                 // The shape vector: the candidate whose prediction misses
                 // the fewest samples (the predictor first, so it wins ties).
                 let texture = ShapeMv::from_half_pel(motion.mv[0], motion.mv[1]);
@@ -125,7 +123,8 @@ impl ShapeEnc {
                 }
                 let mv = best.1;
                 let pred = self.layer.predicted(prev, mbx, mby, mv);
-                self.bab.encode_p(w, &bab, &border, colocated, mvp, mv, &pred)
+                self.bab
+                    .encode_p(w, &bab, &border, colocated, mvp, mv, &pred)
             }
             _ => self
                 .bab

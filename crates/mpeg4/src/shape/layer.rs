@@ -153,7 +153,11 @@ impl ShapeLayer {
         let mut transparent = 0u8;
         for b in 0..6 {
             let (off, stride) = crate::recon::block_layout(b);
-            let empty = (0..8).all(|r| a[off + r * stride..off + r * stride + 8].iter().all(|&v| v == 0));
+            let empty = (0..8).all(|r| {
+                a[off + r * stride..off + r * stride + 8]
+                    .iter()
+                    .all(|&v| v == 0)
+            });
             if empty {
                 transparent |= 0x20 >> b;
             }

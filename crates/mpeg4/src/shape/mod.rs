@@ -32,8 +32,8 @@
 
 pub mod bab;
 pub mod cae;
-pub mod layer;
 mod grid;
+pub mod layer;
 pub mod pad;
 pub mod syntax;
 pub mod tables;

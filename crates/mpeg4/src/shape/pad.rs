@@ -203,13 +203,13 @@ mod tests {
         let (a, b, c) = (4 + 48, 10 + 48, 6 + 144);
         // Row 3: left of 4 copies it, between takes the mean, right copies 10.
         assert_eq!(at(&p, 0, 3), a);
-        assert_eq!(at(&p, 7, 3), ((a as u16 + b as u16 + 1) / 2) as u8);
+        assert_eq!(at(&p, 7, 3), (a as u16 + b as u16).div_ceil(2) as u8);
         assert_eq!(at(&p, 15, 3), b);
         // Row 9 is constant.
         assert!((0..16).all(|x| at(&p, x, 9) == c));
         // Rows above 3 copy row 3, rows between take the mean, below copy 9.
         assert_eq!(at(&p, 0, 0), a);
-        assert_eq!(at(&p, 0, 5), ((a as u16 + c as u16 + 1) / 2) as u8);
+        assert_eq!(at(&p, 0, 5), (a as u16 + c as u16).div_ceil(2) as u8);
         assert_eq!(at(&p, 15, 15), c);
         // Opaque samples are untouched.
         assert_eq!(at(&p, 4, 3), a);
