@@ -157,6 +157,12 @@ impl Decoding {
     }
 
     fn write(&mut self, vop: DecodedVop) -> Result<()> {
+        if vop.shape.is_some() {
+            anyhow::bail!(
+                "this is an object with a binary shape (one stream of a scene): \
+                 decode it with `tessera compose DIR/scene.json`"
+            );
+        }
         if self.lenient && !self.intra_seen && vop.kind != VopType::I {
             // Its reference was never received.
             self.skipped += 1;

@@ -244,4 +244,7 @@ fn bad_scenes_get_one_clear_error() {
         &["compose", &manifest, "--output", &composed, "--object", "5"],
         "no object 5",
     );
+    // A shaped stream alone is no video to decode: compose it.
+    let object = format!("{out}/object1.m4v");
+    fails(&["decode", &object, "--output", &composed], "tessera compose");
 }
