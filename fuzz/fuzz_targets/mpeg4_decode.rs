@@ -28,17 +28,23 @@
 //! byte 7  where the corruption lands
 //! ```
 //!
+//! Encoded mode with bit 1 of the first byte set codes an object with a
+//! binary shape instead (bit 2: binary-only; bits 3-7: alpha threshold in
+//! steps of 64): an ellipse placed, sized and moved after the content
+//! bytes, absent in frames the content says; the decoded shape and
+//! texture must equal the encoder's.
+//!
 //! With `MPEG4_DECODE_DUMP=<file>` set, the encoded mode writes the stream
 //! it decodes there (to keep a finding as a regression file).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use tessera_core::pattern::moving_pattern;
-use tessera_core::{ChromaFormat, Frame, Limits, Rational};
+use tessera_core::{ChromaFormat, Frame, Limits, Plane, Rational};
 use tessera_mpeg4::decoder::Decoder;
 use tessera_mpeg4::encoder::{Encoder, EncoderConfig, Packets, RateControl};
 use tessera_mpeg4::es;
-use tessera_mpeg4::header::QuantType;
+use tessera_mpeg4::header::{QuantType, Shape};
 use tessera_mpeg4::tables::{DEFAULT_INTRA_QMAT, DEFAULT_NON_INTRA_QMAT};
 
 /// Small enough that the fuzzer spends its time on parsing, not on
@@ -56,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
     if mode & 1 == 0 {
         decode_all(rest);
     } else {
-        encoded(rest);
+        encoded(rest, mode);
     }
 });
 
@@ -67,16 +73,24 @@ fn decode_all(stream: &[u8]) {
     for unit in es::units(stream) {
         if let Ok(Some(vop)) = decoder.push_unit(unit) {
             let vol = decoder.vol().expect("a VOP decoded without a VOL");
-            assert_eq!(
-                (vop.frame.width, vop.frame.height),
-                (usize::from(vol.width), usize::from(vol.height)),
-                "decoded frame size"
-            );
+            let size = match &vop.shape {
+                Some(s) => {
+                    let r = s.rect.unwrap_or_default();
+                    assert_eq!(s.alpha.len(), r.width * r.height, "decoded shape size");
+                    if s.rect.is_some() {
+                        (r.width, r.height)
+                    } else {
+                        (16, 16)
+                    }
+                }
+                None => (usize::from(vol.width), usize::from(vol.height)),
+            };
+            assert_eq!((vop.frame.width, vop.frame.height), size, "decoded frame size");
         }
     }
 }
 
-fn encoded(rest: &[u8]) {
+fn encoded(rest: &[u8], mode: u8) {
     let Some((head, content)) = rest.split_first_chunk::<8>() else {
         return;
     };
@@ -116,6 +130,17 @@ fn encoded(rest: &[u8]) {
     cfg.search_range =
         [1, 2, 3, 4, 7, 8, 15, 16, 24, 31, 32, 33, 48, 63, 64, 100][usize::from(bgop >> 4)];
     let frames = 1 + u32::from((bgop >> 2) & 3);
+    let shaped = mode & 2 != 0;
+    if shaped {
+        cfg.shape = if mode & 4 != 0 {
+            Shape::BinaryOnly
+        } else {
+            Shape::Binary
+        };
+        cfg.alpha_threshold = 64 * u32::from(mode >> 3);
+        cfg.packets = Packets::Off;
+        cfg.data_partitioned = false;
+    }
     let Ok(mut enc) = Encoder::new(cfg) else {
         return;
     };
@@ -128,11 +153,15 @@ fn encoded(rest: &[u8]) {
         } else {
             moving_pattern(w, h, ChromaFormat::Yuv420, i + u32::from(at))
         };
-        let vop = enc
-            .encode(&frame)
-            .unwrap_or_else(|e| panic!("the encoder refused frame {i}: {e}"));
+        let vop = if shaped {
+            enc.encode_object(&frame, &ellipse(w, h, content, i))
+        } else {
+            enc.encode(&frame)
+        }
+        .unwrap_or_else(|e| panic!("the encoder refused frame {i}: {e}"));
         stream.extend_from_slice(&vop.data);
-        recon.push(enc.reconstruction());
+        let alpha = vop.shape.map(|s| s.alpha);
+        recon.push((alpha, enc.reconstruction()));
     }
 
     let clean = corrupt & 0xf == 0;
@@ -152,12 +181,43 @@ fn encoded(rest: &[u8]) {
         .decode_stream(&stream)
         .unwrap_or_else(|e| panic!("our own stream does not decode: {e}"));
     assert_eq!(decoded.len(), recon.len(), "VOP count");
-    for (i, (d, r)) in decoded.iter().zip(&recon).enumerate() {
+    for (i, (d, (alpha, r))) in decoded.iter().zip(&recon).enumerate() {
+        if let Some(alpha) = alpha {
+            let shape = d.shape.as_ref().expect("a shaped VOP");
+            assert!(&shape.alpha == alpha, "VOP {i}: shape");
+            if shape.rect.is_none() || mode & 4 != 0 {
+                continue;
+            }
+        }
         assert!(
             d.frame.planes == r.planes,
             "VOP {i}: the decoder differs from the encoder's reconstruction"
         );
     }
+}
+
+/// An object's mask for frame `index`: an ellipse placed, sized and moved
+/// after the content bytes; empty (the object absent) where they say so.
+fn ellipse(w: usize, h: usize, content: &[u8], index: u32) -> Plane {
+    let byte = |i: usize| content.get(i % content.len().max(1)).copied().unwrap_or(7);
+    let mut mask = Plane::filled(w, h, 0);
+    if byte(4) >> (index % 8) & 1 != 0 && index > 0 {
+        return mask;
+    }
+    let step = i32::from(byte(5) % 9) - 4;
+    let cx = i32::from(byte(0)) % w as i32 + step * index as i32;
+    let cy = i32::from(byte(1)) % h as i32 - step * index as i32;
+    let rx = 1 + i32::from(byte(2)) % w as i32;
+    let ry = 1 + i32::from(byte(3)) % h as i32;
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as i32 - cx, y as i32 - cy);
+            if dx * dx * ry * ry + dy * dy * rx * rx <= rx * rx * ry * ry {
+                mask.row_mut(y)[x] = 255;
+            }
+        }
+    }
+    mask
 }
 
 /// Frame `index` drawn from the input bytes, shifted a little each frame so

@@ -145,9 +145,10 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         intra_refresh: u32,
         /// Code slices of each VOP on N threads (each slice starts a video
-        /// packet, so the stream depends on N).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
-        threads: u16,
+        /// packet, so the stream depends on N); default 1. With objects:
+        /// code N objects at a time (default: every core).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: Option<u16>,
         /// Stop after this many frames.
         #[arg(long)]
         frames: Option<u64>,
@@ -554,7 +555,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 mpeg_quant,
                 four_mv: !no_4mv,
                 intra_refresh,
-                threads: usize::from(threads),
+                threads: usize::from(threads.unwrap_or(1)),
                 max_frames: frames,
                 fps,
                 sdp: sdp.clone(),
@@ -574,6 +575,10 @@ pub fn run(cli: Cli) -> Result<()> {
                     alpha_threshold,
                     binary_only,
                     background: !no_background,
+                    threads: threads.map_or_else(
+                        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                        usize::from,
+                    ),
                 };
                 let dir = PathBuf::from(output.trim_end_matches('/'));
                 println!("{}", objects::encode_scene(&input, &shapes, &dir, &scene)?);

@@ -246,5 +246,8 @@ fn bad_scenes_get_one_clear_error() {
     );
     // A shaped stream alone is no video to decode: compose it.
     let object = format!("{out}/object1.m4v");
-    fails(&["decode", &object, "--output", &composed], "tessera compose");
+    fails(
+        &["decode", &object, "--output", &composed],
+        "tessera compose",
+    );
 }
