@@ -251,3 +251,37 @@ fn bad_scenes_get_one_clear_error() {
         "tessera compose",
     );
 }
+
+#[test]
+fn pgm_mask_sequences_work_like_y4m_masks() {
+    let dir = temp_dir();
+    let (scene, out) = (dir.path().join("scene"), dir.path().join("out"));
+    gen_scene(&scene, "5", "6");
+    let (_, masks) = read_y4m(&scene.join("object2.y4m"));
+    // Numbered from 1, as many tools write them.
+    for (i, f) in masks.iter().enumerate() {
+        let file = std::fs::File::create(dir.path().join(format!("m_{:03}.pgm", i + 1))).unwrap();
+        tessera_container::pgm::write_pgm(file, &f.planes[0]).unwrap();
+    }
+    let pattern = format!("2={}/m_%03d.pgm", dir.path().display());
+    ok(&[
+        "encode",
+        scene.join("scene.y4m").to_str().unwrap(),
+        "--object",
+        &pattern,
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let alpha = dir.path().join("alpha.y4m");
+    ok(&[
+        "compose",
+        out.join("scene.json").to_str().unwrap(),
+        "--output",
+        alpha.to_str().unwrap(),
+        "--object",
+        "2",
+        "--alpha",
+    ]);
+    let (_, decoded) = read_y4m(&alpha);
+    assert!(luma(&decoded) == luma(&masks));
+}

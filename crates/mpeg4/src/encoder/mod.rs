@@ -27,7 +27,7 @@ use crate::quant::{Rounding, dc_scaler, quantize_block, quantize_intra_dc, round
 use crate::recon::{self, MbPixels, VopContext, block_layout, intra_scan, predict_mb_with};
 use crate::shape::BabEncoder;
 use crate::shape::layer::ShapeLayer;
-use crate::shape::pad::{pad_mean, pad_reference};
+use crate::shape::pad::{pad_lpe, pad_reference};
 use crate::shape::vop::{VopRect, chroma_alpha, crop};
 use crate::vlc;
 use me::{MbMotion, Planes, Search};
@@ -448,7 +448,7 @@ impl Encoder {
         }
         let kind = self.next_kind();
         // The source over the VOP; intra boundary blocks are coded with
-        // their transparent samples at the mean of the opaque ones.
+        // their transparent samples extrapolated from the opaque ones.
         let mut src = Picture::new(rect.width, rect.height);
         let calpha = chroma_alpha(&input, rect.width, rect.height);
         for (k, (dst, plane)) in src.planes.iter_mut().zip(&frame.planes).enumerate() {
@@ -463,7 +463,7 @@ impl Encoder {
                 for bx in (0..w).step_by(8) {
                     let i = dst.index(bx as isize, by as isize);
                     let stride = dst.stride;
-                    pad_mean(&mut dst.data[i..], stride, &alpha[by * w + bx..], w);
+                    pad_lpe(&mut dst.data[i..], stride, &alpha[by * w + bx..], w);
                 }
             }
             dst.extend_edges();

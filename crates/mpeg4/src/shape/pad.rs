@@ -6,9 +6,10 @@
 //!   padding of exterior macroblocks from their boundary neighbours, and the
 //!   mid-grey value for the rest. Encoder and decoder run the same code, so
 //!   their references stay identical.
-//! - [`pad_mean`]: the encoder's padding of an intra boundary block before
-//!   its DCT (not normative): transparent samples take the mean of the
-//!   opaque ones, which keeps the block's high frequencies, and its bits,
+//! - [`pad_lpe`]: the encoder's padding of an intra boundary block before
+//!   its DCT (not normative), low-pass extrapolation: transparent samples
+//!   take the mean of the opaque ones, then are smoothed towards their
+//!   neighbours, which keeps the block's high frequencies, and its bits,
 //!   low.
 
 use crate::picture::Padded;
@@ -145,10 +146,13 @@ fn repetitive(plane: &mut Padded, alpha: &[u8], x0: usize, y0: usize, block: usi
     }
 }
 
-/// Mean padding of an 8x8 block (`stride` apart) for intra coding: the
-/// transparent samples (`alpha` 0, row stride `astride`) take the mean of
-/// the opaque ones. A block without opaque samples is left as it is.
-pub fn pad_mean(block: &mut [u8], stride: usize, alpha: &[u8], astride: usize) {
+/// Low-pass extrapolation of an 8x8 block (`stride` apart) for intra
+/// coding: the transparent samples (`alpha` 0, row stride `astride`) first
+/// take the mean of the opaque ones, then, in raster order, the mean of
+/// their four neighbours inside the block (as they stand by then), which
+/// smooths the step at the shape's edge. A block without opaque samples,
+/// or without transparent ones, is left as it is.
+pub fn pad_lpe(block: &mut [u8], stride: usize, alpha: &[u8], astride: usize) {
     let (mut sum, mut n) = (0u32, 0u32);
     for y in 0..8 {
         for x in 0..8 {
@@ -167,6 +171,22 @@ pub fn pad_mean(block: &mut [u8], stride: usize, alpha: &[u8], astride: usize) {
             if alpha[y * astride + x] == 0 {
                 block[y * stride + x] = mean;
             }
+        }
+    }
+    for y in 0..8 {
+        for x in 0..8 {
+            if alpha[y * astride + x] != 0 {
+                continue;
+            }
+            let (mut s, mut c) = (0u32, 0u32);
+            for (dx, dy) in [(-1i32, 0i32), (1, 0), (0, -1), (0, 1)] {
+                let (nx, ny) = (x as i32 + dx, y as i32 + dy);
+                if (0..8).contains(&nx) && (0..8).contains(&ny) {
+                    s += u32::from(block[ny as usize * stride + nx as usize]);
+                    c += 1;
+                }
+            }
+            block[y * stride + x] = ((s + c / 2) / c) as u8;
         }
     }
 }
@@ -238,15 +258,23 @@ mod tests {
     }
 
     #[test]
-    fn mean_padding() {
+    fn low_pass_extrapolation() {
         let mut b = [10u8; 64];
         b[0] = 200;
         let mut a = [0u8; 64];
         a[0] = 255;
         a[1] = 255;
-        pad_mean(&mut b, 8, &a, 8);
-        assert_eq!(b[0], 200);
-        assert_eq!(b[1], 10);
+        pad_lpe(&mut b, 8, &a, 8);
+        // Opaque samples stay; the mean (105) fills the rest, then each
+        // transparent sample averages its neighbours in raster order:
+        // (2,0) sees 10, 105 and 105 below: 73.
+        assert_eq!((b[0], b[1]), (200, 10));
+        assert_eq!(b[2], 73);
+        // Far from the opaque samples the block stays at the mean.
         assert_eq!(b[63], 105);
+        // Nothing opaque, or nothing transparent: untouched.
+        let mut c = [7u8; 64];
+        pad_lpe(&mut c, 8, &[0; 64], 8);
+        assert_eq!(c, [7; 64]);
     }
 }
