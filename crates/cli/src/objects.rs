@@ -29,6 +29,7 @@ use tessera_core::{ChromaFormat, Frame, Limits, Plane, Rational};
 use tessera_mpeg4::decoder::Decoder;
 use tessera_mpeg4::encoder::{Encoder, EncoderConfig};
 use tessera_mpeg4::header::Shape;
+use tessera_mpeg4::shape::vop::draw;
 
 use crate::encode;
 
@@ -580,7 +581,8 @@ pub fn compose(manifest_path: &Path, output: &Path, what: &ComposeOutput) -> Res
                         // Shape without texture: nothing to draw.
                         continue;
                     }
-                    place(&mut scene, &vop.frame, rect, &shape.alpha, alpha_only);
+                    let texture = (!alpha_only).then_some(&vop.frame);
+                    draw(&mut scene, texture, &rect, &shape.alpha);
                 }
             }
         }
@@ -597,42 +599,4 @@ pub fn compose(manifest_path: &Path, output: &Path, what: &ComposeOutput) -> Res
         rate,
         decoded.len()
     ))
-}
-
-/// Draws a decoded VOP (texture `tex` over `rect`) into the scene where
-/// its shape is opaque; `alpha_only` draws the shape itself (255).
-fn place(
-    scene: &mut Frame,
-    tex: &Frame,
-    rect: tessera_mpeg4::shape::vop::VopRect,
-    alpha: &[u8],
-    alpha_only: bool,
-) {
-    let (w, h) = (scene.width as i32, scene.height as i32);
-    for y in 0..rect.height {
-        let sy = rect.y + y as i32;
-        if sy < 0 || sy >= h {
-            continue;
-        }
-        for x in 0..rect.width {
-            let sx = rect.x + x as i32;
-            if sx < 0 || sx >= w || alpha[y * rect.width + x] == 0 {
-                continue;
-            }
-            let (sx, sy) = (sx as usize, sy as usize);
-            scene.planes[0].row_mut(sy)[sx] = if alpha_only {
-                255
-            } else {
-                tex.planes[0].row(y)[x]
-            };
-            if !alpha_only {
-                for p in 1..3 {
-                    let (cw, ch) = (scene.planes[p].width, scene.planes[p].height);
-                    if sx / 2 < cw && sy / 2 < ch {
-                        scene.planes[p].row_mut(sy / 2)[sx / 2] = tex.planes[p].row(y / 2)[x / 2];
-                    }
-                }
-            }
-        }
-    }
 }

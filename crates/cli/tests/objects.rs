@@ -29,6 +29,22 @@ fn gen_scene(dir: &Path, frames: &str, seed: &str) {
     ]);
 }
 
+/// Object `k`'s decoded masks, by `tessera compose MANIFEST --object K
+/// --alpha`.
+fn decoded_alpha(manifest: &Path, k: u8, dir: &Path) -> Vec<Frame> {
+    let alpha = dir.join(format!("alpha{k}.y4m"));
+    ok(&[
+        "compose",
+        manifest.to_str().unwrap(),
+        "--output",
+        alpha.to_str().unwrap(),
+        "--object",
+        &k.to_string(),
+        "--alpha",
+    ]);
+    read_y4m(&alpha).1
+}
+
 fn luma(frames: &[Frame]) -> Vec<Vec<u8>> {
     frames.iter().map(|f| f.planes[0].to_packed()).collect()
 }
@@ -75,17 +91,7 @@ fn masks_encode_compose_and_come_back_exactly() {
     // Every object's decoded shape is its input mask, frame for frame.
     let manifest = out.join("scene.json");
     for k in 1..=3 {
-        let alpha = dir.path().join(format!("alpha{k}.y4m"));
-        ok(&[
-            "compose",
-            manifest.to_str().unwrap(),
-            "--output",
-            alpha.to_str().unwrap(),
-            "--object",
-            &k.to_string(),
-            "--alpha",
-        ]);
-        let (_, decoded) = read_y4m(&alpha);
+        let decoded = decoded_alpha(&manifest, k, dir.path());
         let (_, input) = read_y4m(&scene.join(format!("object{k}.y4m")));
         assert_eq!(decoded.len(), 20);
         assert!(luma(&decoded) == luma(&input), "object {k}");
@@ -138,17 +144,7 @@ fn labels_name_the_objects() {
     assert!(!summary.contains("object 0 ("), "{summary}");
     let (_, labels) = read_y4m(&scene.join("labels.y4m"));
     for k in 1..=3u8 {
-        let alpha = dir.path().join(format!("alpha{k}.y4m"));
-        ok(&[
-            "compose",
-            out.join("scene.json").to_str().unwrap(),
-            "--output",
-            alpha.to_str().unwrap(),
-            "--object",
-            &k.to_string(),
-            "--alpha",
-        ]);
-        let (_, decoded) = read_y4m(&alpha);
+        let decoded = decoded_alpha(&out.join("scene.json"), k, dir.path());
         for (d, l) in decoded.iter().zip(&labels) {
             let want: Vec<u8> = l.planes[0]
                 .to_packed()
@@ -272,16 +268,6 @@ fn pgm_mask_sequences_work_like_y4m_masks() {
         "--output",
         out.to_str().unwrap(),
     ]);
-    let alpha = dir.path().join("alpha.y4m");
-    ok(&[
-        "compose",
-        out.join("scene.json").to_str().unwrap(),
-        "--output",
-        alpha.to_str().unwrap(),
-        "--object",
-        "2",
-        "--alpha",
-    ]);
-    let (_, decoded) = read_y4m(&alpha);
+    let decoded = decoded_alpha(&out.join("scene.json"), 2, dir.path());
     assert!(luma(&decoded) == luma(&masks));
 }

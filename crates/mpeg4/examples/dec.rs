@@ -5,6 +5,9 @@
 //! does: the scene `W x H`, luma 0 and chroma 128 outside the shape, masks
 //! one byte per sample.
 use std::io::Write;
+
+use tessera_core::{ChromaFormat, Frame};
+use tessera_mpeg4::shape::vop::draw;
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let data = std::fs::read(&a[1]).unwrap();
@@ -23,34 +26,13 @@ fn main() {
     let mut seg = std::fs::File::create(format!("{}.seg", a[2])).unwrap();
     for v in vops {
         let s = v.shape.expect("a shaped layer");
-        let mut planes = [
-            vec![0u8; w * h],
-            vec![128u8; w * h / 4],
-            vec![128u8; w * h / 4],
-        ];
-        let mut mask = vec![0u8; w * h];
+        let mut scene = Frame::filled(w, h, ChromaFormat::Yuv420, [0, 128, 128]);
+        let mut mask = Frame::filled(w, h, ChromaFormat::Yuv420, [0, 128, 128]);
         if let Some(r) = s.rect {
-            for y in 0..r.height {
-                for x in 0..r.width {
-                    let (sx, sy) = (r.x + x as i32, r.y + y as i32);
-                    if s.alpha[y * r.width + x] == 0 || sx < 0 || sy < 0 {
-                        continue;
-                    }
-                    let (sx, sy) = (sx as usize, sy as usize);
-                    if sx >= w || sy >= h {
-                        continue;
-                    }
-                    mask[sy * w + sx] = 255;
-                    planes[0][sy * w + sx] = v.frame.planes[0].row(y)[x];
-                    let c = sy / 2 * w / 2 + sx / 2;
-                    planes[1][c] = v.frame.planes[1].row(y / 2)[x / 2];
-                    planes[2][c] = v.frame.planes[2].row(y / 2)[x / 2];
-                }
-            }
+            draw(&mut scene, Some(&v.frame), &r, &s.alpha);
+            draw(&mut mask, None, &r, &s.alpha);
         }
-        for p in &planes {
-            yuv.write_all(p).unwrap();
-        }
-        seg.write_all(&mask).unwrap();
+        yuv.write_all(&scene.to_planar_bytes()).unwrap();
+        seg.write_all(&mask.planes[0].to_packed()).unwrap();
     }
 }

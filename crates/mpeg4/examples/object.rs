@@ -8,10 +8,11 @@
 
 use std::time::Instant;
 
-use tessera_core::Rational;
 use tessera_core::scene::{Scene, SceneSpec};
+use tessera_core::{ChromaFormat, Frame, Rational};
 use tessera_mpeg4::encoder::{Encoder, EncoderConfig, RateControl};
 use tessera_mpeg4::header::Shape;
+use tessera_mpeg4::shape::vop::draw;
 
 fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
@@ -61,31 +62,14 @@ fn main() {
         }
         let s = vop.shape.unwrap();
         shape_bits += s.shape_bits;
-        let mut planes = [
-            vec![0u8; w * h],
-            vec![128u8; w * h / 4],
-            vec![128u8; w * h / 4],
-        ];
-        let mut placed = vec![0u8; w * h];
+        let mut scene = Frame::filled(w, h, ChromaFormat::Yuv420, [0, 128, 128]);
+        let mut placed = Frame::filled(w, h, ChromaFormat::Yuv420, [0, 128, 128]);
         if let Some(r) = s.rect {
-            let tex = enc.reconstruction();
-            for y in 0..r.height {
-                for x in 0..r.width {
-                    let (sx, sy) = (r.x as usize + x, r.y as usize + y);
-                    if s.alpha[y * r.width + x] != 0 && sx < w && sy < h {
-                        placed[sy * w + sx] = 255;
-                        planes[0][sy * w + sx] = tex.planes[0].row(y)[x];
-                        let (cx, cy) = (sx / 2, sy / 2);
-                        planes[1][cy * w / 2 + cx] = tex.planes[1].row(y / 2)[x / 2];
-                        planes[2][cy * w / 2 + cx] = tex.planes[2].row(y / 2)[x / 2];
-                    }
-                }
-            }
+            draw(&mut scene, Some(&enc.reconstruction()), &r, &s.alpha);
+            draw(&mut placed, None, &r, &s.alpha);
         }
-        for p in &planes {
-            rec.extend_from_slice(p);
-        }
-        rseg.extend_from_slice(&placed);
+        rec.extend_from_slice(&scene.to_planar_bytes());
+        rseg.extend_from_slice(&placed.planes[0].to_packed());
     }
     let path = &a[7];
     std::fs::write(path, &out).unwrap();

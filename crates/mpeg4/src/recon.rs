@@ -117,26 +117,12 @@ pub fn decode_vectors(
 /// Motion-compensated prediction of a whole macroblock. With `half`, luma
 /// blocks come from the reference's precomputed half-sample planes (built
 /// for the same rounding) where the block lies inside them: a copy instead
-/// of an interpolation, the same samples.
-#[allow(clippy::too_many_arguments)]
-pub fn predict_mb_with(
-    reference: &Picture,
-    half: Option<&HalfPlanes>,
-    mbx: usize,
-    mby: usize,
-    mvs: &[[i32; 2]; 4],
-    four: bool,
-    rounding: bool,
-    out: &mut MbPixels,
-) {
-    predict_mb_shaped(reference, half, mbx, mby, mvs, four, 0, rounding, out)
-}
-
-/// [`predict_mb_with`] for a macroblock with `transparent` blocks (bits as
-/// in `cbp`): a four-vector macroblock's chroma vector comes from its
+/// of an interpolation, the same samples. `transparent` are the
+/// macroblock's transparent blocks in a shaped VOP (bits as in `cbp`, 0
+/// otherwise): a four-vector macroblock's chroma vector comes from its
 /// non-transparent blocks' vectors only.
 #[allow(clippy::too_many_arguments)]
-pub fn predict_mb_shaped(
+pub fn predict_mb_with(
     reference: &Picture,
     half: Option<&HalfPlanes>,
     mbx: usize,
@@ -203,7 +189,7 @@ pub fn predict_mb_shaped(
 /// Reconstructs one macroblock into `out`, updating the prediction state.
 /// `qp` is the macroblock's quantiser (after `dquant`). An encoder that has
 /// already formed an inter macroblock's motion-compensated `prediction`
-/// passes it in; it must be what `predict_mb` gives for the macroblock's
+/// passes it in; it must be what `predict_mb_with` gives for the macroblock's
 /// vectors.
 #[allow(clippy::too_many_arguments)]
 pub fn reconstruct_mb(
@@ -249,7 +235,7 @@ pub fn reconstruct_mb(
     let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
     let four = !m.not_coded && m.mb_type.vectors() == 4;
     match prediction {
-        Prediction::Compute => predict_mb_shaped(
+        Prediction::Compute => predict_mb_with(
             reference,
             None,
             mbx,

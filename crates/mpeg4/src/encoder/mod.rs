@@ -1334,6 +1334,7 @@ impl SegmentJob<'_> {
                 mby,
                 &[[0, 0]; 4],
                 false,
+                0,
                 self.ctx.rounding,
                 pred_px,
             );
@@ -1394,6 +1395,7 @@ impl SegmentJob<'_> {
             mby,
             &mvs,
             four,
+            transparent,
             self.ctx.rounding,
             px,
         );

@@ -7,7 +7,7 @@
 //! whole macroblocks. It may reach past the scene's right and bottom edges
 //! (the samples there are transparent).
 
-use tessera_core::Plane;
+use tessera_core::{Frame, Plane};
 
 /// A VOP's rectangle in scene coordinates (`vop_horizontal_mc_spatial_ref`,
 /// `vop_vertical_mc_spatial_ref`, `vop_width`, `vop_height`).
@@ -101,6 +101,39 @@ pub fn chroma_alpha(alpha: &[u8], width: usize, height: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Draws a decoded VOP into a 4:2:0 scene picture: `texture` (the VOP's
+/// size) where `alpha` is opaque, chroma at the chroma samples those luma
+/// samples fall in; with `texture` `None`, the shape itself (luma 255).
+/// Parts outside the scene are left out.
+pub fn draw(scene: &mut Frame, texture: Option<&Frame>, rect: &VopRect, alpha: &[u8]) {
+    let (w, h) = (scene.width as i32, scene.height as i32);
+    for y in 0..rect.height {
+        let sy = rect.y + y as i32;
+        if sy < 0 || sy >= h {
+            continue;
+        }
+        let sy = sy as usize;
+        for x in 0..rect.width {
+            let sx = rect.x + x as i32;
+            if sx < 0 || sx >= w || alpha[y * rect.width + x] == 0 {
+                continue;
+            }
+            let sx = sx as usize;
+            let Some(tex) = texture else {
+                scene.planes[0].row_mut(sy)[sx] = 255;
+                continue;
+            };
+            scene.planes[0].row_mut(sy)[sx] = tex.planes[0].row(y)[x];
+            for p in 1..3 {
+                let (cw, ch) = (scene.planes[p].width, scene.planes[p].height);
+                if sx / 2 < cw && sy / 2 < ch {
+                    scene.planes[p].row_mut(sy / 2)[sx / 2] = tex.planes[p].row(y / 2)[x / 2];
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
