@@ -319,3 +319,45 @@ pub fn store_mb(pic: &mut Picture, mbx: usize, mby: usize, px: &MbPixels) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mb::MbType;
+
+    #[test]
+    fn four_vectors_with_transparent_blocks() {
+        // Macroblock (1, 0) of a 2x1 grid, block 0 (top left) transparent:
+        // three vectors are coded, for blocks 1, 2 and 3.
+        let mut state = PredState::new(2, 1);
+        state.begin_mb(0, 0, 0, false, 5);
+        state.set_mv_all(0, 0, [4, -2]);
+        let mut m = MbCode::new(MbType::Inter4V);
+        m.transparent = 0b100000;
+        m.mvd = [[99, 99], [2, 0], [0, 2], [-2, -2]];
+        state.set_transparent(1, 0, m.transparent);
+        state.begin_mb(1, 0, 0, false, 5);
+        let mvs = decode_vectors(&mut state, 1, 0, 0, &m, 1);
+        // Block 1: its left candidate is transparent block 0 of this
+        // macroblock (no candidate), above and above-right are outside:
+        // predictor zero. Block 2: left is (0, 0)'s block 3 = (4, -2),
+        // above is transparent block 0 (none), above-right block 1 =
+        // (2, 0): median of (4, -2), (0, 0), (2, 0) = (2, 0).
+        assert_eq!(mvs[1], [2, 0]);
+        assert_eq!(mvs[2], [2, 2]);
+        // Block 3: left block 2 (2, 2), above block 1 (2, 0), above-left
+        // transparent block 0 (none): median with 0 = (2, 0), plus (-2, -2).
+        assert_eq!(mvs[3], [0, -2]);
+        // The transparent block takes block 1's vector (its first sibling).
+        assert_eq!(mvs[0], mvs[1]);
+        // Chroma from the three non-transparent vectors: sums 4 and 0 over
+        // 12, rounded with the table for 12: 4 % 12 = 4 -> 1.
+        assert_eq!(chroma_mv_n(4, 3), 1);
+        assert_eq!(chroma_mv_n(-4, 3), -1);
+        assert_eq!(chroma_mv_n(23, 3), 4);
+        // Four blocks: the table for 16, as without shape.
+        for s in -40..40 {
+            assert_eq!(chroma_mv_n(s, 4), mc::chroma_mv_4(s));
+        }
+    }
+}
