@@ -525,8 +525,10 @@ pub fn compose(manifest_path: &Path, output: &Path, what: &ComposeOutput) -> Res
             bail!("{}: there is no object {k}", manifest_path.display());
         }
     }
-    // Decode every stream (objects are short-lived files; they fit).
-    let mut decoded = Vec::new();
+    // Each stream is read whole (they are compressed) but decoded one VOP
+    // per frame as the scene is written, so memory stays one frame per
+    // object however long the scene.
+    let mut data = Vec::new();
     for o in &objects {
         if o.stream.contains("..") || Path::new(&o.stream).is_absolute() {
             bail!(
@@ -536,32 +538,46 @@ pub fn compose(manifest_path: &Path, output: &Path, what: &ComposeOutput) -> Res
             );
         }
         let path = dir.join(&o.stream);
-        let data =
+        let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let vops = Decoder::new(limits)
-            .decode_stream(&data)
-            .with_context(|| format!("decoding {}", path.display()))?;
-        if vops.len() as u64 != manifest.frames {
-            bail!(
-                "{}: {} VOPs, the manifest says {} frames",
-                path.display(),
-                vops.len(),
-                manifest.frames
-            );
-        }
-        decoded.push((o.shape == "binary-only", vops));
+        data.push((path, o.shape == "binary-only", bytes));
     }
+    let mut streams: Vec<_> = data
+        .iter()
+        .map(|(path, binary_only, bytes)| {
+            (
+                path,
+                *binary_only,
+                Decoder::new(limits),
+                tessera_mpeg4::es::units(bytes),
+            )
+        })
+        .collect();
     let file =
         File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
     let header = Y4mHeader::new(w, h, rate, ChromaFormat::Yuv420);
     let mut y4m = Y4mWriter::new(BufWriter::new(file), &header)?;
-    for i in 0..manifest.frames as usize {
+    for i in 0..manifest.frames {
         let mut scene = Frame::filled(w, h, ChromaFormat::Yuv420, [16, 128, 128]);
         if matches!(what, ComposeOutput::Alpha(_)) {
             scene = Frame::filled(w, h, ChromaFormat::Yuv420, [0, 128, 128]);
         }
-        for (binary_only, vops) in &decoded {
-            let vop = &vops[i];
+        for (path, binary_only, decoder, units) in &mut streams {
+            let vop = loop {
+                let Some(unit) = units.next() else {
+                    bail!(
+                        "{}: {i} VOPs, the manifest says {} frames",
+                        path.display(),
+                        manifest.frames
+                    );
+                };
+                if let Some(vop) = decoder
+                    .push_unit(unit)
+                    .with_context(|| format!("decoding {} (VOP {i})", path.display()))?
+                {
+                    break vop;
+                }
+            };
             match (&vop.shape, what) {
                 (None, ComposeOutput::Alpha(_)) => {
                     scene.planes[0].data.fill(255);
@@ -597,6 +613,6 @@ pub fn compose(manifest_path: &Path, output: &Path, what: &ComposeOutput) -> Res
         w,
         h,
         rate,
-        decoded.len()
+        streams.len()
     ))
 }
