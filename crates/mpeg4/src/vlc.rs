@@ -72,6 +72,19 @@ const fn entry16(symbol: u16, v: Vlc) -> u16 {
     (symbol << 4) | v.len as u16
 }
 
+/// A `bits`-bit lookup (`N` = 2^bits entries) whose symbols are the
+/// codewords' indices in `table`.
+const fn index_lut<const N: usize>(table: &[Vlc], bits: u32) -> [u16; N] {
+    assert!(N == 1 << bits);
+    let mut lut = [0; N];
+    let mut i = 0;
+    while i < table.len() {
+        fill16(&mut lut, bits, table[i], entry16(i as u16, table[i]));
+        i += 1;
+    }
+    lut
+}
+
 /// Looks up the next codeword of a table built by [`fill16`], consumes it
 /// and returns its symbol.
 #[inline]
@@ -103,7 +116,7 @@ fn no_codeword(r: &BitReader<'_>, bits: u32, what: &'static str) -> Error {
 }
 
 #[inline]
-fn put_vlc(w: &mut BitWriter, v: Vlc) {
+pub(crate) fn put_vlc(w: &mut BitWriter, v: Vlc) {
     w.put(u32::from(v.len), v.code);
 }
 
@@ -209,15 +222,7 @@ pub fn mcbpc_p_bits(mb_type: u8, cbpc: u8) -> u32 {
 
 const CBPY_BITS: u32 = 6;
 
-static CBPY_LUT: [u16; 1 << CBPY_BITS] = {
-    let mut lut = [0; 1 << CBPY_BITS];
-    let mut i = 0;
-    while i < CBPY.len() {
-        fill16(&mut lut, CBPY_BITS, CBPY[i], entry16(i as u16, CBPY[i]));
-        i += 1;
-    }
-    lut
-};
+static CBPY_LUT: [u16; 1 << CBPY_BITS] = index_lut(&CBPY, CBPY_BITS);
 
 /// The Table B-8 row of a luma pattern: intra macroblocks use the CBPY(I)
 /// column, inter macroblocks CBPY(P), its complement.
@@ -257,22 +262,36 @@ pub fn get_cbpy_partial(r: &mut BitReader<'_>, n: u32, intra: bool) -> Result<u8
         return get_cbpy(r, intra);
     }
     let mask = (1u8 << n) - 1;
-    let table = CBPY_PARTIAL[n as usize - 1];
-    for (row, v) in table.iter().enumerate() {
+    let row = get_listed(r, CBPY_PARTIAL[n as usize - 1], "cbpy")? as u8;
+    Ok(if intra { row } else { row ^ mask })
+}
+
+/// Index of the codeword of a small `table` (tried one by one) that comes
+/// next; consumes it.
+pub(crate) fn get_listed(
+    r: &mut BitReader<'_>,
+    table: &[Vlc],
+    what: &'static str,
+) -> Result<usize> {
+    for (i, v) in table.iter().enumerate() {
         let len = u32::from(v.len);
         if r.bits_left() >= len as usize && r.peek(len) == v.code {
             r.skip(len)?;
-            let row = row as u8;
-            return Ok(if intra { row } else { row ^ mask });
+            return Ok(i);
         }
     }
-    if r.bits_left() < 6 {
+    let longest = table.iter().map(|v| v.len as usize).max().unwrap_or(0);
+    if r.bits_left() < longest {
         return Err(Error::Truncated { bit: r.position() });
     }
     Err(Error::Syntax {
         bit: r.position(),
-        what: "cbpy",
-        detail: format!("no codeword for {n} non-transparent blocks"),
+        what,
+        detail: format!(
+            "no codeword starts with {:0w$b}",
+            r.peek(longest as u32),
+            w = longest
+        ),
     })
 }
 
@@ -289,23 +308,11 @@ const DC_BITS: u32 = 12;
 /// Largest `dct_dc_size`.
 const DC_MAX_SIZE: u32 = 12;
 
-const fn dc_lut(sizes: &[Vlc; 13]) -> [u16; 1 << DC_BITS] {
-    let mut lut = [0; 1 << DC_BITS];
-    let mut size = 0;
-    while size < sizes.len() {
-        fill16(
-            &mut lut,
-            DC_BITS,
-            sizes[size],
-            entry16(size as u16, sizes[size]),
-        );
-        size += 1;
-    }
-    lut
-}
-
 /// `[luma]`.
-static DC_LUT: [[u16; 1 << DC_BITS]; 2] = [dc_lut(&DC_SIZE_CHROMA), dc_lut(&DC_SIZE_LUMA)];
+static DC_LUT: [[u16; 1 << DC_BITS]; 2] = [
+    index_lut(&DC_SIZE_CHROMA, DC_BITS),
+    index_lut(&DC_SIZE_LUMA, DC_BITS),
+];
 
 fn dc_sizes(luma: bool) -> &'static [Vlc; 13] {
     if luma { &DC_SIZE_LUMA } else { &DC_SIZE_CHROMA }
@@ -373,20 +380,7 @@ pub fn dc_bits(diff: i32, luma: bool) -> u32 {
 
 const MV_BITS: u32 = 13;
 
-static MV_LUT: [u16; 1 << MV_BITS] = {
-    let mut lut = [0; 1 << MV_BITS];
-    let mut i = 0;
-    while i < MOTION_CODE.len() {
-        fill16(
-            &mut lut,
-            MV_BITS,
-            MOTION_CODE[i],
-            entry16(i as u16, MOTION_CODE[i]),
-        );
-        i += 1;
-    }
-    lut
-};
+static MV_LUT: [u16; 1 << MV_BITS] = index_lut(&MOTION_CODE, MV_BITS);
 
 /// `motion_code + 32` and `motion_residual` of a wrapped vector difference.
 #[inline]

@@ -8,7 +8,8 @@
 
 use super::tables::{BAB_TYPE_I_LEN, BAB_TYPE_P, CONV_RATIO, MVDS, MVDS_Y_ONLY, Vlc};
 use crate::bits::{BitReader, BitWriter};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::vlc::{get_listed, put_vlc};
 
 /// `bab_type` (6.3.6, the table of BAB types), numbered as the standard
 /// numbers them.
@@ -109,34 +110,6 @@ impl IntraBabTypeContext {
     }
 }
 
-fn put_vlc(w: &mut BitWriter, v: Vlc) {
-    w.put(u32::from(v.len), v.code);
-}
-
-/// Index of the table entry whose codeword comes next; consumes it.
-fn get_vlc(r: &mut BitReader<'_>, table: &[Vlc], what: &'static str) -> Result<usize> {
-    for (i, v) in table.iter().enumerate() {
-        let len = u32::from(v.len);
-        if r.bits_left() >= len as usize && r.peek(len) == v.code {
-            r.skip(len)?;
-            return Ok(i);
-        }
-    }
-    let longest = table.iter().map(|v| v.len as usize).max().unwrap_or(0);
-    if r.bits_left() < longest {
-        return Err(Error::Truncated { bit: r.position() });
-    }
-    Err(Error::Syntax {
-        bit: r.position(),
-        what,
-        detail: format!(
-            "no codeword starts with {:0w$b}",
-            r.peek(longest as u32),
-            w = longest
-        ),
-    })
-}
-
 /// The I-VOP `bab_type` codeword of `t` (2, 3 or 4) in context `ctx`.
 pub fn bab_type_i_code(ctx: &IntraBabTypeContext, t: BabType) -> Vlc {
     assert!(t.is_intra(), "bab_type {t:?} in an I-VOP");
@@ -153,7 +126,7 @@ pub fn put_bab_type_i(w: &mut BitWriter, ctx: &IntraBabTypeContext, t: BabType) 
 pub fn get_bab_type_i(r: &mut BitReader<'_>, ctx: &IntraBabTypeContext) -> Result<BabType> {
     let row =
         [BabType::Transparent, BabType::Opaque, BabType::IntraCae].map(|t| bab_type_i_code(ctx, t));
-    let i = get_vlc(r, &row, "bab_type (I-VOP)")?;
+    let i = get_listed(r, &row, "bab_type (I-VOP)")?;
     Ok(BabType::from_index(i + 2).expect("three I-VOP types"))
 }
 
@@ -167,7 +140,7 @@ pub fn put_bab_type_p(w: &mut BitWriter, colocated: BabType, t: BabType) {
 
 /// Reads `bab_type` of a P-VOP BAB.
 pub fn get_bab_type_p(r: &mut BitReader<'_>, colocated: BabType) -> Result<BabType> {
-    let i = get_vlc(r, &BAB_TYPE_P[colocated as usize], "bab_type (P-VOP)")?;
+    let i = get_listed(r, &BAB_TYPE_P[colocated as usize], "bab_type (P-VOP)")?;
     Ok(BabType::from_index(i).expect("seven P-VOP types"))
 }
 
@@ -214,14 +187,14 @@ pub fn mvds_bits(x: i32, y: i32) -> u32 {
 
 /// Reads `mvds_x`, `mvds_y`.
 pub fn get_mvds(r: &mut BitReader<'_>) -> Result<(i32, i32)> {
-    let mut x = get_vlc(r, &MVDS, "mvds_x")? as i32;
+    let mut x = get_listed(r, &MVDS, "mvds_x")? as i32;
     if x != 0 && !r.get_bit()? {
         x = -x;
     }
     let mut y = if x == 0 {
-        get_vlc(r, &MVDS_Y_ONLY, "mvds_y")? as i32 + 1
+        get_listed(r, &MVDS_Y_ONLY, "mvds_y")? as i32 + 1
     } else {
-        get_vlc(r, &MVDS, "mvds_y")? as i32
+        get_listed(r, &MVDS, "mvds_y")? as i32
     };
     if y != 0 && !r.get_bit()? {
         y = -y;
@@ -257,13 +230,14 @@ pub fn put_conv_ratio(w: &mut BitWriter, cr: ConvRatio) {
 }
 
 pub fn get_conv_ratio(r: &mut BitReader<'_>) -> Result<ConvRatio> {
-    let i = get_vlc(r, &CONV_RATIO, "conv_ratio")?;
+    let i = get_listed(r, &CONV_RATIO, "conv_ratio")?;
     Ok(ConvRatio::ALL[i])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use proptest::prelude::*;
 
     fn prefix_free(table: &[Vlc], name: &str) {
