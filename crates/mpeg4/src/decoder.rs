@@ -15,8 +15,8 @@ use crate::picture::Picture;
 use crate::pred::PredState;
 use crate::recon::{self, VopContext};
 use crate::shape::layer::ShapeLayer;
-use crate::shape::pad::pad_reference;
-use crate::shape::vop::{VopRect, chroma_alpha};
+use crate::shape::pad::pad_vop;
+use crate::shape::vop::VopRect;
 use crate::shape::{BabType, decode_bab_i, decode_bab_p};
 
 /// One decoded VOP.
@@ -166,9 +166,7 @@ impl Decoder {
         };
         let mut r = BitReader::new(body);
         let h = VopHeader::parse(&mut r, vol)?;
-        let seconds = self.sync_seconds + u64::from(h.modulo_time_base);
-        self.sync_seconds = seconds;
-        let time = seconds * u64::from(vol.time_resolution) + u64::from(h.time_increment);
+        let time = vop_time(&mut self.sync_seconds, vol, &h);
         if !h.coded {
             return Ok(DecodedVop {
                 frame: reference.to_frame(),
@@ -272,9 +270,7 @@ impl Decoder {
         let vol = self.vol.as_ref().expect("checked by the caller");
         let mut r = BitReader::new(body);
         let h = VopHeader::parse(&mut r, vol)?;
-        let seconds = self.sync_seconds + u64::from(h.modulo_time_base);
-        self.sync_seconds = seconds;
-        let time = seconds * u64::from(vol.time_resolution) + u64::from(h.time_increment);
+        let time = vop_time(&mut self.sync_seconds, vol, &h);
         let Some(vs) = h.shape.filter(|_| h.coded) else {
             // Not coded: the object is absent at this time; the reference
             // stays the last coded VOP.
@@ -407,10 +403,7 @@ impl Decoder {
             recon::store_mb(&mut current, mbx, mby, &px);
         }
         if texture {
-            let calpha = chroma_alpha(&layer.alpha, rect.width, rect.height);
-            pad_reference(&mut current.planes[0], &layer.alpha, 16);
-            pad_reference(&mut current.planes[1], &calpha, 8);
-            pad_reference(&mut current.planes[2], &calpha, 8);
+            pad_vop(&mut current, &layer.alpha);
             current.extend_edges();
         }
         let frame = current.to_frame();
@@ -430,6 +423,13 @@ impl Decoder {
             }),
         })
     }
+}
+
+/// A VOP's presentation time in ticks; its modulo time base moves the
+/// synchronisation point (whole seconds) on.
+fn vop_time(sync_seconds: &mut u64, vol: &Vol, h: &VopHeader) -> u64 {
+    *sync_seconds += u64::from(h.modulo_time_base);
+    *sync_seconds * u64::from(vol.time_resolution) + u64::from(h.time_increment)
 }
 
 /// Whether valid stuffing then a resync marker follow.

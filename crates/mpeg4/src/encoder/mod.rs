@@ -27,7 +27,7 @@ use crate::quant::{Rounding, dc_scaler, quantize_block, quantize_intra_dc, round
 use crate::recon::{self, MbPixels, VopContext, block_layout, intra_scan, predict_mb_with};
 use crate::shape::BabEncoder;
 use crate::shape::layer::ShapeLayer;
-use crate::shape::pad::{pad_lpe, pad_reference};
+use crate::shape::pad::{pad_lpe, pad_vop};
 use crate::shape::vop::{VopRect, chroma_alpha, crop};
 use crate::vlc;
 use me::{MbMotion, Planes, Search};
@@ -510,6 +510,14 @@ impl Encoder {
         }
     }
 
+    /// The next VOP's time in ticks, its whole seconds and its
+    /// `vop_time_increment` within the second.
+    fn clock(&self) -> (u64, u64, u32) {
+        let time = self.frames * u64::from(self.increment);
+        let res = u64::from(self.vol.time_resolution);
+        (time, time / res, (time % res) as u32)
+    }
+
     /// A VOP with `vop_coded = 0` for an object absent from the frame.
     fn absent(&mut self) -> EncodedVop {
         let kind = if self.shape_ref.is_some() {
@@ -517,14 +525,12 @@ impl Encoder {
         } else {
             VopType::I
         };
-        let time = self.frames * u64::from(self.increment);
-        let res = u64::from(self.vol.time_resolution);
-        let seconds = time / res;
+        let (time, seconds, increment) = self.clock();
         let mut w = BitWriter::new();
         VopHeader {
             kind,
             modulo_time_base: (seconds - self.sync_seconds) as u32,
-            time_increment: (time % res) as u32,
+            time_increment: increment,
             coded: false,
             rounding: false,
             shape: None,
@@ -550,9 +556,7 @@ impl Encoder {
     /// Codes the loaded source as a VOP of type `kind`.
     fn encode_loaded(&mut self, kind: VopType) -> Result<EncodedVop> {
         let qp = self.rc.qp(kind);
-        let time = self.frames * u64::from(self.increment);
-        let res = u64::from(self.vol.time_resolution);
-        let seconds = time / res;
+        let (time, seconds, increment) = self.clock();
         let mut w = std::mem::take(&mut self.writer);
         w.clear();
         if kind == VopType::I {
@@ -575,7 +579,7 @@ impl Encoder {
         let h = VopHeader {
             kind,
             modulo_time_base: (seconds - self.sync_seconds) as u32,
-            time_increment: (time % res) as u32,
+            time_increment: increment,
             coded: true,
             rounding: kind == VopType::P && self.rounding,
             shape: vop_shape,
@@ -668,10 +672,7 @@ impl Encoder {
             .count() as u64;
         let opaque = sh.input.iter().filter(|&&a| a != 0).count() as u64;
         if self.vol.shape != Shape::BinaryOnly {
-            let calpha = chroma_alpha(recon_alpha, rect.width, rect.height);
-            pad_reference(&mut self.recon.planes[0], recon_alpha, 16);
-            pad_reference(&mut self.recon.planes[1], &calpha, 8);
-            pad_reference(&mut self.recon.planes[2], &calpha, 8);
+            pad_vop(&mut self.recon, recon_alpha);
         }
         let stats = ShapeStats {
             rect: Some(rect),

@@ -4,7 +4,7 @@
 //! (border, `bab_type` context, co-located BAB of the previous VOP, shape
 //! vector predictor, motion-compensated BAB).
 
-use super::vop::VopRect;
+use super::vop::{VopRect, chroma_alpha_into};
 use super::{Bab, BabBorder, BabType, IntraBabTypeContext, PredBab, ShapeMv};
 use crate::recon::MbPixels;
 
@@ -141,15 +141,9 @@ impl ShapeLayer {
             let row = (mby * 16 + y) * w + mbx * 16;
             a[y * 16..y * 16 + 16].copy_from_slice(&self.alpha[row..row + 16]);
         }
-        for y in 0..8 {
-            for x in 0..8 {
-                let (l0, l1) = (&a[2 * y * 16..], &a[(2 * y + 1) * 16..]);
-                let any = l0[2 * x] | l0[2 * x + 1] | l1[2 * x] | l1[2 * x + 1];
-                let v = if any != 0 { 255 } else { 0 };
-                a[256 + y * 8 + x] = v;
-                a[320 + y * 8 + x] = v;
-            }
-        }
+        let (luma, chroma) = a.split_at_mut(256);
+        chroma_alpha_into(luma, 16, 16, &mut chroma[..64]);
+        chroma.copy_within(..64, 64);
         let mut transparent = 0u8;
         for b in 0..6 {
             let (off, stride) = crate::recon::block_layout(b);

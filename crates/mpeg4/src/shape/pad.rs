@@ -12,7 +12,19 @@
 //!   neighbours, which keeps the block's high frequencies, and its bits,
 //!   low.
 
-use crate::picture::Padded;
+use super::vop::chroma_alpha;
+use crate::picture::{Padded, Picture};
+
+/// Pads a reconstructed VOP (every plane, chroma after the chroma shape)
+/// after its luma shape `alpha` (the picture's macroblock-aligned size),
+/// for use as a reference. Encoder and decoder both call this.
+pub fn pad_vop(pic: &mut Picture, alpha: &[u8]) {
+    let (w, h) = (pic.planes[0].width, pic.planes[0].height);
+    let calpha = chroma_alpha(alpha, w, h);
+    pad_reference(&mut pic.planes[0], alpha, 16);
+    pad_reference(&mut pic.planes[1], &calpha, 8);
+    pad_reference(&mut pic.planes[2], &calpha, 8);
+}
 
 /// Pads `plane`'s `width x height` area (macroblock aligned: `block` is 16
 /// for luma, 8 for chroma) in place after its `alpha` (same size, row

@@ -91,8 +91,14 @@ pub fn crop(plane: &Plane, rect: &VopRect, shift: u32, fill: u8) -> Vec<u8> {
 /// `height`, even): a chroma sample is opaque when any of the four luma
 /// samples it covers is (7.6.1.1's chroma padding rule).
 pub fn chroma_alpha(alpha: &[u8], width: usize, height: usize) -> Vec<u8> {
+    let mut out = vec![0u8; (width / 2) * (height / 2)];
+    chroma_alpha_into(alpha, width, height, &mut out);
+    out
+}
+
+/// [`chroma_alpha`] into `out` (`width / 2 x height / 2`).
+pub fn chroma_alpha_into(alpha: &[u8], width: usize, height: usize, out: &mut [u8]) {
     let (cw, ch) = (width / 2, height / 2);
-    let mut out = vec![0u8; cw * ch];
     for y in 0..ch {
         let (a, b) = (&alpha[2 * y * width..], &alpha[(2 * y + 1) * width..]);
         for x in 0..cw {
@@ -100,7 +106,6 @@ pub fn chroma_alpha(alpha: &[u8], width: usize, height: usize) -> Vec<u8> {
             out[y * cw + x] = if any != 0 { 255 } else { 0 };
         }
     }
-    out
 }
 
 /// Draws a decoded VOP into a 4:2:0 scene picture: `texture` (the VOP's
