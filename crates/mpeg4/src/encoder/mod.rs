@@ -1463,22 +1463,49 @@ impl SegmentJob<'_> {
 /// Source minus prediction of an 8x8 block, and its absolute sum.
 #[inline(always)]
 fn residual(src: &[u8], stride: usize, pred: &[u8], pstride: usize) -> ([i16; 64], i32) {
+    assert!(
+        src.len() >= 7 * stride + 8 && pred.len() >= 7 * pstride + 8,
+        "residual block out of bounds"
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SSE2 is part of the x86_64 baseline. The absolute sum comes from
+        // PSADBW on the bytes, the differences from widening both rows.
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi64, _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_sad_epu8,
+            _mm_setzero_si128, _mm_storeu_si128, _mm_sub_epi16, _mm_unpacklo_epi8,
+        };
+        let mut resid = [0i16; 64];
+        // SAFETY: the assert keeps each row's 8 bytes inside both slices;
+        // each store writes one 8-sample row of `resid`.
+        unsafe {
+            let zero = _mm_setzero_si128();
+            let mut acc = zero;
+            for r in 0..8 {
+                let s = _mm_loadl_epi64(src.as_ptr().add(r * stride).cast::<__m128i>());
+                let p = _mm_loadl_epi64(pred.as_ptr().add(r * pstride).cast::<__m128i>());
+                acc = _mm_add_epi64(acc, _mm_sad_epu8(s, p));
+                let d = _mm_sub_epi16(_mm_unpacklo_epi8(s, zero), _mm_unpacklo_epi8(p, zero));
+                _mm_storeu_si128(resid.as_mut_ptr().add(r * 8).cast::<__m128i>(), d);
+            }
+            (resid, _mm_cvtsi128_si32(acc))
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    residual_scalar(src, stride, pred, pstride)
+}
+
+/// The portable form of [`residual`] (its reference in tests).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn residual_scalar(src: &[u8], stride: usize, pred: &[u8], pstride: usize) -> ([i16; 64], i32) {
     let mut resid = [0i16; 64];
     let mut sum = 0i32;
     for (r, out) in resid.chunks_exact_mut(8).enumerate() {
-        let s: &[u8; 8] = src[r * stride..r * stride + 8]
-            .try_into()
-            .expect("8 samples");
-        let p: &[u8; 8] = pred[r * pstride..r * pstride + 8]
-            .try_into()
-            .expect("8 samples");
-        let mut row = 0i16;
         for c in 0..8 {
-            let d = i16::from(s[c]) - i16::from(p[c]);
+            let d = i16::from(src[r * stride + c]) - i16::from(pred[r * pstride + c]);
             out[c] = d;
-            row += d.abs();
+            sum += i32::from(d.abs());
         }
-        sum += i32::from(row);
     }
     (resid, sum)
 }
@@ -1519,4 +1546,24 @@ fn block_bits(levels: &[i16; 64], intra: bool) -> u32 {
         }
     }
     bits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn residual_matches_scalar() {
+        let src: Vec<u8> = (0..24 * 9).map(|i| (i * 37 % 256) as u8).collect();
+        let pred: Vec<u8> = (0..20 * 9).map(|i| (i * 91 % 253) as u8).collect();
+        for (so, po) in [(0, 0), (3, 5), (17, 1)] {
+            let fast = residual(&src[so..], 24, &pred[po..], 20);
+            assert_eq!(fast, residual_scalar(&src[so..], 24, &pred[po..], 20));
+        }
+        // Extremes: every difference +255 or -255.
+        let hi = [255u8; 64];
+        let lo = [0u8; 64];
+        assert_eq!(residual(&hi, 8, &lo, 8), ([255; 64], 255 * 64));
+        assert_eq!(residual(&lo, 8, &hi, 8), ([-255; 64], 255 * 64));
+    }
 }
