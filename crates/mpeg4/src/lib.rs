@@ -3,6 +3,7 @@
 //! a decoder that reproduces the encoder's reconstruction bit-exactly.
 
 pub mod bits;
+pub(crate) mod block;
 pub mod decoder;
 pub mod encoder;
 pub mod error;

@@ -233,18 +233,26 @@ fn write_blocks(w: &mut BitWriter, m: &MbCode, with_dc: bool) {
         if !m.block_coded(b) {
             continue;
         }
-        let Some(last) = (start..64).rev().find(|&i| levels[i] != 0) else {
-            continue;
-        };
-        let mut run = 0u8;
-        for (i, &l) in levels.iter().enumerate().take(last + 1).skip(start) {
-            if l == 0 {
-                run += 1;
-            } else {
-                vlc::put_tcoef(w, intra, i == last, run, i32::from(l));
-                run = 0;
-            }
-        }
+        for_each_event(levels, start, |run, level, last| {
+            vlc::put_tcoef(w, intra, last, run, level);
+        });
+    }
+}
+
+/// Calls `f(run, level, last)` for each (run, level) event of a block's
+/// levels (scan order) from index `start` (1 for intra blocks, whose DC is
+/// coded apart).
+#[inline]
+pub(crate) fn for_each_event(levels: &[i16; 64], start: usize, mut f: impl FnMut(u8, i32, bool)) {
+    let mut nz = crate::block::nonzero_mask(levels) >> start;
+    let mut next = start;
+    while nz != 0 {
+        let skip = nz.trailing_zeros() as usize;
+        let i = next + skip;
+        nz >>= skip;
+        nz >>= 1;
+        f((i - next) as u8, i32::from(levels[i]), nz == 0);
+        next = i + 1;
     }
 }
 

@@ -3,6 +3,7 @@
 //! is what makes the decoder reproduce the encoder's reconstruction bit for
 //! bit.
 
+use crate::block::{add_residual, nonzero_mask, put_clamped};
 use crate::error::{Error, Result};
 use crate::header::{QuantType, VopType};
 use crate::mb::MbCode;
@@ -219,11 +220,7 @@ pub fn reconstruct_mb(
             let mut px = [0i16; 64];
             tessera_dsp::idct_8x8(&qf, &mut px);
             let (off, stride) = block_layout(b);
-            for r in 0..8 {
-                for c in 0..8 {
-                    out[off + r * stride + c] = px[r * 8 + c].clamp(0, 255) as u8;
-                }
-            }
+            put_clamped(out, off, stride, &px);
         }
         return Ok(());
     }
@@ -256,20 +253,20 @@ pub fn reconstruct_mb(
         if !m.block_coded(b) {
             continue;
         }
+        // Inter blocks hold few levels: place only the non-zero ones.
         let mut coef = [0i16; 64];
-        for (i, &l) in m.levels[b].iter().enumerate() {
-            coef[usize::from(ZIGZAG[i])] = l;
+        let levels = &m.levels[b];
+        let mut nz = nonzero_mask(levels);
+        while nz != 0 {
+            let i = nz.trailing_zeros() as usize;
+            nz &= nz - 1;
+            coef[usize::from(ZIGZAG[i])] = levels[i];
         }
         dequantize_block(&mut coef, qp, false, ctx.quant, 0);
         let mut res = [0i16; 64];
         tessera_dsp::idct_8x8(&coef, &mut res);
         let (off, stride) = block_layout(b);
-        for r in 0..8 {
-            for c in 0..8 {
-                let p = &mut out[off + r * stride + c];
-                *p = (i32::from(*p) + i32::from(res[r * 8 + c])).clamp(0, 255) as u8;
-            }
-        }
+        add_residual(out, off, stride, &res);
     }
     Ok(())
 }

@@ -1531,20 +1531,10 @@ fn zero_block_sum(method: &QuantType, qp: u8, rounding: Rounding) -> i32 {
 /// Exact bits of a block's coefficient events (scan order, from index 1
 /// for intra blocks).
 fn block_bits(levels: &[i16; 64], intra: bool) -> u32 {
-    let start = usize::from(intra);
-    let Some(last) = (start..64).rev().find(|&i| levels[i] != 0) else {
-        return 0;
-    };
     let mut bits = 0;
-    let mut run = 0u8;
-    for (i, &l) in levels.iter().enumerate().take(last + 1).skip(start) {
-        if l == 0 {
-            run += 1;
-        } else {
-            bits += vlc::tcoef_bits(intra, i == last, run, i32::from(l));
-            run = 0;
-        }
-    }
+    crate::mb::for_each_event(levels, usize::from(intra), |run, level, last| {
+        bits += vlc::tcoef_bits(intra, last, run, level);
+    });
     bits
 }
 
