@@ -435,9 +435,9 @@ pub fn encode(input: &Path, destination: &Destination, options: &Options) -> Res
     let (mut i_vops, mut p_vops) = (0u64, 0u64);
     let mut qp = (u8::MAX, 0u8);
     let mut psnr = PsnrSums::default();
-    let mut next = Some(first);
+    let mut frame = first;
     let mut index = 0u64;
-    while let Some(frame) = next.take() {
+    loop {
         let context = || format!("{}: frame {index}", input.display());
         let vop = enc.encode(&frame).with_context(context)?;
         sink.write(&vop).with_context(context)?;
@@ -457,13 +457,9 @@ pub fn encode(input: &Path, destination: &Destination, options: &Options) -> Res
         if options.max_frames.is_some_and(|m| index >= m) || stop.load(Ordering::SeqCst) {
             break;
         }
-        next = match reader.next_picture()? {
-            Some(p) => Some(
-                pixels(p, &limits)
-                    .with_context(|| format!("{}: frame {index}", input.display()))?,
-            ),
-            None => None,
-        };
+        if !reader.next_frame_into(&mut frame, &limits)? {
+            break;
+        }
     }
     bar.finish_and_clear();
     let rtp = sink.finish()?;

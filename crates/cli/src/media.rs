@@ -131,6 +131,34 @@ impl Input {
         })
     }
 
+    /// The next picture's samples into `frame`, `false` at the end. Y4M
+    /// samples are read straight into `frame`'s memory when it has the
+    /// stream's geometry (the previous frame, say); JPEG pictures are
+    /// decoded.
+    pub fn next_frame_into(&mut self, frame: &mut Frame, limits: &Limits) -> Result<bool> {
+        let index = self.read;
+        let path = self.path.clone();
+        let context = || format!("{}: frame {index}", path.display());
+        let more = match &mut self.reader {
+            Reader::Y4m(r) => r.read_frame_into(frame).with_context(context)?,
+            _ => match self.next_picture()? {
+                Some(Picture::Raw(f)) => {
+                    *frame = f;
+                    return Ok(true);
+                }
+                Some(Picture::Jpeg(bytes)) => {
+                    *frame = tessera_jpeg::decode_frame(&bytes, limits).with_context(context)?;
+                    return Ok(true);
+                }
+                None => false,
+            },
+        };
+        if more {
+            self.read += 1;
+        }
+        Ok(more)
+    }
+
     /// The next picture, or `None` at the end.
     pub fn next_picture(&mut self) -> Result<Option<Picture>> {
         let index = self.read;

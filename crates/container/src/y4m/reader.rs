@@ -7,7 +7,7 @@ use tessera_core::{Frame, Limits, Plane};
 use super::header::{MAGIC, Y4mHeader};
 use crate::ContainerKind;
 use crate::error::{Error, Position, Result};
-use crate::io_util::read_up_to;
+use crate::io_util::{read_fill, read_up_to};
 
 /// Longest header or `FRAME` line accepted, in bytes.
 const MAX_LINE: usize = 4096;
@@ -87,41 +87,57 @@ impl<R: Read> Y4mReader<R> {
     /// A stream that ends inside a frame is [`Error::Malformed`] naming the
     /// frame's index. After any error the reader returns `None`.
     pub fn read_frame(&mut self) -> Result<Option<Frame>> {
+        let mut frame = Frame {
+            width: 0,
+            height: 0,
+            format: self.header.format,
+            planes: Vec::new(),
+        };
+        Ok(self.read_frame_into(&mut frame)?.then_some(frame))
+    }
+
+    /// Reads the next frame into `frame`; `false` at the end of the stream
+    /// (`frame` then holds what it held). When `frame` already has this
+    /// stream's geometry with packed planes (a frame this reader returned
+    /// before, say), the samples go straight into its memory: no
+    /// allocation, no copy. Otherwise it is replaced, as
+    /// [`Self::read_frame`] would make it. Errors as `read_frame`; after an
+    /// error `frame`'s samples are unspecified.
+    pub fn read_frame_into(&mut self, frame: &mut Frame) -> Result<bool> {
         if self.failed {
-            return Ok(None);
+            return Ok(false);
         }
-        let result = self.read_frame_inner();
+        let result = self.read_frame_inner(frame);
         if result.is_err() {
             self.failed = true;
         }
         result
     }
 
-    fn read_frame_inner(&mut self) -> Result<Option<Frame>> {
-        let start = self.offset;
-        let index = self.frame_index;
-        let malformed = |offset: u64, reason: String| {
-            Error::malformed(
-                ContainerKind::Y4m,
-                Position::in_frame(offset, index),
-                reason,
-            )
-        };
+    fn malformed(&self, offset: u64, reason: String) -> Error {
+        Error::malformed(
+            ContainerKind::Y4m,
+            Position::in_frame(offset, self.frame_index),
+            reason,
+        )
+    }
 
+    fn read_frame_inner(&mut self, frame: &mut Frame) -> Result<bool> {
+        let start = self.offset;
         let mut line = Vec::new();
         let ended = read_line(&mut self.reader, &mut line)?;
         self.offset += line.len() as u64;
         if line.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         const FRAME: &[u8] = b"FRAME";
         let tag_ok = line.starts_with(FRAME) && matches!(line.get(5), None | Some(b' ' | b'\n'));
         let cut_short = FRAME.starts_with(&line) && !ended;
         if !(tag_ok || cut_short) {
-            return Err(malformed(start, "expected a FRAME line".into()));
+            return Err(self.malformed(start, "expected a FRAME line".into()));
         }
         if !ended {
-            return Err(malformed(
+            return Err(self.malformed(
                 start,
                 if line.len() >= MAX_LINE {
                     format!("FRAME line longer than {MAX_LINE} bytes")
@@ -132,30 +148,47 @@ impl<R: Read> Y4mReader<R> {
         }
 
         let h = &self.header;
+        let (width, height, format) = (h.width, h.height, h.format);
         let expected = h.frame_bytes();
-        let mut planes = Vec::with_capacity(h.format.plane_count());
+        let reusable = frame.width == width
+            && frame.height == height
+            && frame.format == format
+            && frame.planes.len() == format.plane_count()
+            && frame.planes.iter().enumerate().all(|(i, p)| {
+                let (w, ph) = format.plane_size(i, width, height);
+                p.width == w && p.stride == w && p.height == ph && p.data.len() == w * ph
+            });
+        if !reusable {
+            // Planes grow as bytes arrive, so a header that promises more
+            // than the stream holds costs no more memory than it delivers.
+            frame.width = width;
+            frame.height = height;
+            frame.format = format;
+            frame.planes.clear();
+        }
         let mut got_total = 0;
-        for i in 0..h.format.plane_count() {
-            let (w, ph) = h.format.plane_size(i, h.width, h.height);
+        for i in 0..format.plane_count() {
+            let (w, ph) = format.plane_size(i, width, height);
             let mut data = Vec::new();
-            let got = read_up_to(&mut self.reader, w * ph, &mut data)?;
+            let got = if reusable {
+                read_fill(&mut self.reader, &mut frame.planes[i].data)?
+            } else {
+                read_up_to(&mut self.reader, w * ph, &mut data)?
+            };
             got_total += got;
             self.offset += got as u64;
             if got < w * ph {
-                return Err(malformed(
+                return Err(self.malformed(
                     self.offset,
                     format!("truncated frame: {got_total} of {expected} sample bytes"),
                 ));
             }
-            planes.push(Plane::from_packed(w, ph, data));
+            if !reusable {
+                frame.planes.push(Plane::from_packed(w, ph, data));
+            }
         }
         self.frame_index += 1;
-        Ok(Some(Frame {
-            width: h.width,
-            height: h.height,
-            format: h.format,
-            planes,
-        }))
+        Ok(true)
     }
 
     /// An iterator over the remaining frames; it stops after the first
@@ -246,6 +279,30 @@ mod tests {
         let mut r = reader(&data).unwrap();
         assert!(r.read_frame().unwrap().is_some());
         assert!(r.read_frame().unwrap_err().is_malformed());
+    }
+
+    #[test]
+    fn read_frame_into_reuses_the_planes() {
+        let mut data = b"YUV4MPEG2 W4 H2 C420jpeg\nFRAME\n".to_vec();
+        data.extend(0..12u8);
+        data.extend_from_slice(b"FRAME\n");
+        data.extend(100..112u8);
+        data.extend_from_slice(b"FRAME\n\x07");
+        let mut r = reader(&data).unwrap();
+        // A frame of another geometry is replaced.
+        let mut frame = Frame::grey(8, 8, ChromaFormat::Yuv444);
+        assert!(r.read_frame_into(&mut frame).unwrap());
+        assert_eq!((frame.width, frame.height), (4, 2));
+        assert_eq!(frame.to_planar_bytes(), (0..12).collect::<Vec<u8>>());
+        // The next one lands in the same memory.
+        let luma = frame.planes[0].data.as_ptr();
+        assert!(r.read_frame_into(&mut frame).unwrap());
+        assert_eq!(frame.planes[0].data.as_ptr(), luma);
+        assert_eq!(frame.to_planar_bytes(), (100..112).collect::<Vec<u8>>());
+        // A short frame is an error naming it, then the reader stops.
+        let err = r.read_frame_into(&mut frame).unwrap_err();
+        assert!(err.to_string().contains("frame 2"), "{err}");
+        assert!(!r.read_frame_into(&mut frame).unwrap());
     }
 
     #[test]
