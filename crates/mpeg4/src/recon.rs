@@ -144,10 +144,10 @@ pub fn predict_mb_with(
                     let k = ((v[0] & 1) | (v[1] & 1) << 1) as usize;
                     let plane: &[u8] = if k == 0 { &luma.data } else { &h.planes[k - 1] };
                     let base = luma.index(ix, iy);
-                    for r in 0..w {
-                        out[r * stride..r * stride + w].copy_from_slice(
-                            &plane[base + r * luma.stride..base + r * luma.stride + w],
-                        );
+                    if w == 16 {
+                        copy_block::<16>(&plane[base..], luma.stride, out, stride);
+                    } else {
+                        copy_block::<8>(&plane[base..], luma.stride, out, stride);
                     }
                 }
                 _ => mc::predict(luma, bx, by, v[0], v[1], w, w, rounding, out, stride),
@@ -184,6 +184,15 @@ pub fn predict_mb_with(
             &mut out[off..],
             8,
         );
+    }
+}
+
+/// Copies a `W x W` block (fixed-size row copies: a vector move each).
+#[inline]
+fn copy_block<const W: usize>(src: &[u8], src_stride: usize, out: &mut [u8], stride: usize) {
+    for r in 0..W {
+        let row: &[u8; W] = src[r * src_stride..][..W].try_into().expect("W samples");
+        out[r * stride..][..W].copy_from_slice(row);
     }
 }
 

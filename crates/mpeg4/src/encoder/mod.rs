@@ -1197,12 +1197,29 @@ impl SegmentJob<'_> {
         if levels.iter().any(|&l| l.unsigned_abs() > 2) {
             return true;
         }
-        let mut rec = *levels;
-        crate::quant::dequantize_block(&mut rec, self.qp, false, self.ctx.quant, 0);
+        // The gain f^2 - (f - r)^2 = r (2 f - r) is zero where r is.
         let mut gain = 0i64;
-        for (&f, &r) in original.iter().zip(&rec) {
-            let (f, r) = (i64::from(f), i64::from(r));
-            gain += f * f - (f - r) * (f - r);
+        if let QuantType::H263 = self.ctx.quant {
+            // Only the levels' own coefficients reconstruct non-zero
+            // (7.4.4.1, no saturation at |L| <= 2).
+            let q = i64::from(self.qp);
+            let even_fix = i64::from(self.qp % 2 == 0);
+            let mut nz = crate::block::nonzero_mask(levels);
+            while nz != 0 {
+                let i = nz.trailing_zeros() as usize;
+                nz &= nz - 1;
+                let (f, l) = (i64::from(original[i]), i64::from(levels[i]));
+                let r = l.signum() * ((2 * l.abs() + 1) * q - even_fix);
+                gain += r * (2 * f - r);
+            }
+        } else {
+            // Mismatch control may make the last coefficient non-zero.
+            let mut rec = *levels;
+            crate::quant::dequantize_block(&mut rec, self.qp, false, self.ctx.quant, 0);
+            for (&f, &r) in original.iter().zip(&rec) {
+                let (f, r) = (i64::from(f), i64::from(r));
+                gain += r * (2 * f - r);
+            }
         }
         // One bit more for the coded block pattern.
         let bits = i64::from(block_bits(scan, false)) + 1;
