@@ -35,7 +35,8 @@ pub enum Prediction<'a> {
     Compute,
     /// This buffer holds it.
     Given(&'a MbPixels),
-    /// The output buffer holds it already.
+    /// The output buffer holds it already, and the prediction state holds
+    /// the macroblock's vectors (an encoder, which formed both).
     InOut,
 }
 
@@ -238,21 +239,26 @@ pub fn reconstruct_mb(
         what: "macroblock",
         detail: "inter macroblock without a reference VOP".into(),
     })?;
-    let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
     let four = !m.not_coded && m.mb_type.vectors() == 4;
     match prediction {
-        Prediction::Compute => predict_mb_with(
-            reference,
-            None,
-            mbx,
-            mby,
-            &mvs,
-            four,
-            m.transparent,
-            ctx.rounding,
-            out,
-        ),
-        Prediction::Given(p) => out.copy_from_slice(p),
+        Prediction::Compute => {
+            let mvs = decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
+            predict_mb_with(
+                reference,
+                None,
+                mbx,
+                mby,
+                &mvs,
+                four,
+                m.transparent,
+                ctx.rounding,
+                out,
+            )
+        }
+        Prediction::Given(p) => {
+            decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
+            out.copy_from_slice(p)
+        }
         Prediction::InOut => {}
     }
     if m.not_coded {

@@ -1403,6 +1403,7 @@ impl SegmentJob<'_> {
                 wrap_mv(mvs[0][0] - pred[0], fcode),
                 wrap_mv(mvs[0][1] - pred[1], fcode),
             ];
+            state.set_mv_all(mbx, mby, mvs[0]);
         }
         let reference = self.ctx.reference.expect("P-VOP has a reference");
         let px = pred_px;
