@@ -355,8 +355,8 @@ fn interpolate_row_simd(
     rc: u16,
 ) -> usize {
     use std::arch::x86_64::{
-        __m128i, _mm_add_epi16, _mm_loadu_si128, _mm_packus_epi16, _mm_set1_epi16,
-        _mm_setzero_si128, _mm_srli_epi16, _mm_storeu_si128, _mm_unpackhi_epi8, _mm_unpacklo_epi8,
+        __m128i, _mm_and_si128, _mm_avg_epu8, _mm_loadu_si128, _mm_or_si128, _mm_set1_epi8,
+        _mm_storeu_si128, _mm_sub_epi8, _mm_xor_si128,
     };
     let n = row
         .len()
@@ -365,13 +365,21 @@ fn interpolate_row_simd(
         .min(v.len())
         .min(hv.len());
     let mut x = 0;
+    // Byte lanes throughout. PAVGB gives ceil((p + q) / 2); the rounded-down
+    // mean is one less exactly when p + q is odd, i.e. when (p ^ q) & 1.
+    // For the four-sample mean, with x = avg(a, b), y = avg(c, d) and
+    // e = (a ^ b) | (c ^ d): floor((a + b + c + d + 2) / 4) is avg(x, y)
+    // less one when x + y is odd and e & 1 (some pair was rounded up), and
+    // floor((a + b + c + d + 1) / 4) is avg(x, y) less one when x + y is
+    // odd or both pairs were rounded up. (Checked exhaustively over the
+    // parities by the tests against the 16-bit formula.)
+    //
     // SAFETY: SSE2 is always enabled on x86_64; every load reads 16 bytes at
     // x or x + 1 with x + 17 <= n, and every store writes 16 bytes at x with
     // x + 16 <= n, inside slices of at least n bytes.
     unsafe {
-        let zero = _mm_setzero_si128();
-        let one = _mm_set1_epi16((1 - rc as i16).max(0));
-        let two = _mm_set1_epi16(2 - rc as i16);
+        let lsb = _mm_set1_epi8(1);
+        let down = rc != 0;
         while x + 17 <= n {
             let load = |s: &[u8], at: usize| _mm_loadu_si128(s.as_ptr().add(at).cast::<__m128i>());
             let (a, b, c, d) = (
@@ -380,36 +388,31 @@ fn interpolate_row_simd(
                 load(next, x),
                 load(next, x + 1),
             );
-            let mut outs = [zero; 6];
-            for (half, widen) in [(0usize, true), (1, false)] {
-                let w = |m: __m128i| {
-                    if widen {
-                        _mm_unpacklo_epi8(m, zero)
-                    } else {
-                        _mm_unpackhi_epi8(m, zero)
-                    }
-                };
-                let (a, b, c, d) = (w(a), w(b), w(c), w(d));
-                let ab = _mm_add_epi16(a, b);
-                outs[half] = _mm_srli_epi16(_mm_add_epi16(ab, one), 1);
-                outs[2 + half] = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(a, c), one), 1);
-                outs[4 + half] = _mm_srli_epi16(
-                    _mm_add_epi16(_mm_add_epi16(ab, _mm_add_epi16(c, d)), two),
-                    2,
-                );
-            }
-            _mm_storeu_si128(
-                h.as_mut_ptr().add(x).cast::<__m128i>(),
-                _mm_packus_epi16(outs[0], outs[1]),
-            );
-            _mm_storeu_si128(
-                v.as_mut_ptr().add(x).cast::<__m128i>(),
-                _mm_packus_epi16(outs[2], outs[3]),
-            );
-            _mm_storeu_si128(
-                hv.as_mut_ptr().add(x).cast::<__m128i>(),
-                _mm_packus_epi16(outs[4], outs[5]),
-            );
+            let (ab, cd) = (_mm_avg_epu8(a, b), _mm_avg_epu8(c, d));
+            let (odd_ab, odd_cd) = (_mm_xor_si128(a, b), _mm_xor_si128(c, d));
+            let odd_t = _mm_xor_si128(ab, cd);
+            let (ho, vo, hvo) = if down {
+                (
+                    _mm_sub_epi8(ab, _mm_and_si128(odd_ab, lsb)),
+                    _mm_sub_epi8(_mm_avg_epu8(a, c), _mm_and_si128(_mm_xor_si128(a, c), lsb)),
+                    _mm_sub_epi8(
+                        _mm_avg_epu8(ab, cd),
+                        _mm_and_si128(_mm_or_si128(odd_t, _mm_and_si128(odd_ab, odd_cd)), lsb),
+                    ),
+                )
+            } else {
+                (
+                    ab,
+                    _mm_avg_epu8(a, c),
+                    _mm_sub_epi8(
+                        _mm_avg_epu8(ab, cd),
+                        _mm_and_si128(_mm_and_si128(odd_t, _mm_or_si128(odd_ab, odd_cd)), lsb),
+                    ),
+                )
+            };
+            _mm_storeu_si128(h.as_mut_ptr().add(x).cast::<__m128i>(), ho);
+            _mm_storeu_si128(v.as_mut_ptr().add(x).cast::<__m128i>(), vo);
+            _mm_storeu_si128(hv.as_mut_ptr().add(x).cast::<__m128i>(), hvo);
             x += 16;
         }
     }
@@ -563,6 +566,41 @@ mod tests {
         let full = [255u8; 16 * 16];
         let none = [0u8; 16 * 16];
         assert_eq!(ssd(&full, 16, &none, 16, 16, 16), 256 * 255 * 255);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn byte_lane_half_samples_match_the_formulas() {
+        // Quadruples (a, b, c, d) = (row[i], row[i + 1], next[i],
+        // next[i + 1]): every combination of edge values, then random ones.
+        let edges = [0u8, 1, 2, 3, 127, 128, 254, 255];
+        let mut quads: Vec<[u8; 4]> = Vec::new();
+        for i in 0..edges.len().pow(4) {
+            quads.push(std::array::from_fn(|k| edges[i / edges.len().pow(k as u32) % 8]));
+        }
+        let mut seed = 12345u32;
+        for _ in 0..200_000 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            quads.push(seed.to_le_bytes());
+        }
+        for rc in [0u16, 1] {
+            // Lay each quadruple out as two 2-sample rows, 17 bytes apart
+            // from the next so every lane position is exercised.
+            for chunk in quads.chunks(16) {
+                let (mut row, mut next) = ([0u8; 33], [0u8; 33]);
+                for (i, q) in chunk.iter().enumerate() {
+                    (row[2 * i], row[2 * i + 1], next[2 * i], next[2 * i + 1]) = (q[0], q[1], q[2], q[3]);
+                }
+                let (mut h, mut v, mut hv) = ([0u8; 33], [0u8; 33], [0u8; 33]);
+                assert_eq!(interpolate_row_simd(&row, &next, &mut h, &mut v, &mut hv, rc), 32);
+                for i in (0..2 * chunk.len()).step_by(2) {
+                    let [a, b, c, d] = [row[i], row[i + 1], next[i], next[i + 1]].map(u16::from);
+                    assert_eq!(u16::from(h[i]), (a + b + 1 - rc) >> 1);
+                    assert_eq!(u16::from(v[i]), (a + c + 1 - rc) >> 1);
+                    assert_eq!(u16::from(hv[i]), (a + b + c + d + 2 - rc) >> 2, "{a} {b} {c} {d} {rc}");
+                }
+            }
+        }
     }
 
     #[test]
