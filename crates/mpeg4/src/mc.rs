@@ -303,37 +303,42 @@ fn sad_rows<const W: usize>(
         // SAFETY: SSE2 is always enabled on x86_64, and the assert above keeps
         // every row's W bytes inside both slices (unaligned loads allowed).
         unsafe {
+            let row = |k: usize| {
+                let pa = a.as_ptr().add(k * a_stride);
+                let pb = b.as_ptr().add(k * b_stride);
+                let (x, y) = if W == 16 {
+                    (
+                        _mm_loadu_si128(pa.cast::<__m128i>()),
+                        _mm_loadu_si128(pb.cast::<__m128i>()),
+                    )
+                } else {
+                    (
+                        _mm_loadl_epi64(pa.cast::<__m128i>()),
+                        _mm_loadl_epi64(pb.cast::<__m128i>()),
+                    )
+                };
+                _mm_sad_epu8(x, y)
+            };
+            let sum = |acc: __m128i| {
+                (_mm_cvtsi128_si64(acc) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc))) as u32
+            };
             let mut acc = _mm_setzero_si128();
+            // Groups of four rows (a fixed count, so the loop unrolls), the
+            // limit checked after each; then the rows left over.
             let mut j = 0;
-            while j < h {
-                let rows = (h - j).min(4);
-                for k in j..j + rows {
-                    let (x, y) = {
-                        let pa = a.as_ptr().add(k * a_stride);
-                        let pb = b.as_ptr().add(k * b_stride);
-                        if W == 16 {
-                            (
-                                _mm_loadu_si128(pa.cast::<__m128i>()),
-                                _mm_loadu_si128(pb.cast::<__m128i>()),
-                            )
-                        } else {
-                            (
-                                _mm_loadl_epi64(pa.cast::<__m128i>()),
-                                _mm_loadl_epi64(pb.cast::<__m128i>()),
-                            )
-                        }
-                    };
-                    acc = _mm_add_epi64(acc, _mm_sad_epu8(x, y));
+            while j + 4 <= h {
+                for k in j..j + 4 {
+                    acc = _mm_add_epi64(acc, row(k));
                 }
-                j += rows;
-                let total = (_mm_cvtsi128_si64(acc)
-                    + _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)))
-                    as u32;
-                if total > limit || j == h {
-                    return total;
+                j += 4;
+                if j < h && sum(acc) > limit {
+                    return sum(acc);
                 }
             }
-            0
+            for k in j..h {
+                acc = _mm_add_epi64(acc, row(k));
+            }
+            sum(acc)
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
