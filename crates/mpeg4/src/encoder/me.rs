@@ -178,14 +178,22 @@ impl Planes<'_> {
     }
 }
 
-#[inline]
+/// lambda times the bits of the difference `mv - pred`: two table reads
+/// (differences below the table wrap to huge indices and miss it too).
+#[inline(always)]
 fn mv_cost(mv: [i32; 2], pred: [i32; 2], s: &Search<'_>) -> u32 {
-    let span = mv_cost_span(s.range);
+    let span = (s.costs.len() / 2) as i32;
     let one = |d: i32| match s.costs.get((d + span) as usize) {
-        Some(&c) if d >= -span => c,
-        _ => s.lambda * mv_component_bits(wrap(d, s.fcode), s.fcode),
+        Some(&c) => c,
+        None => mv_cost_outside(d, s),
     };
     one(mv[0] - pred[0]) + one(mv[1] - pred[1])
+}
+
+#[cold]
+#[inline(never)]
+fn mv_cost_outside(d: i32, s: &Search<'_>) -> u32 {
+    s.lambda * mv_component_bits(wrap(d, s.fcode), s.fcode)
 }
 
 #[inline]
