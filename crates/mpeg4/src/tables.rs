@@ -58,6 +58,17 @@ pub const ZIGZAG: [u8; 64] = [
     53, 60, 61, 54, 47, 55, 62, 63,
 ];
 
+/// The zigzag scan's inverse: raster position -> scan index.
+pub const ZIGZAG_INDEX: [u8; 64] = {
+    let mut inv = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        inv[ZIGZAG[i] as usize] = i as u8;
+        i += 1;
+    }
+    inv
+};
+
 /// Alternate-horizontal scan (7.4.2; used for intra blocks with AC
 /// prediction from the block above): scan index -> raster position.
 #[rustfmt::skip]

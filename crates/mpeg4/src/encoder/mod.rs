@@ -1453,8 +1453,14 @@ impl SegmentJob<'_> {
             tessera_dsp::fdct_8x8(&resid, &mut coef);
             let original = coef;
             if quantize_block(&mut coef, self.qp, false, self.ctx.quant, self.rounding) {
-                for (i, &pos) in crate::tables::ZIGZAG.iter().enumerate() {
-                    m.levels[b][i] = coef[usize::from(pos)];
+                // Few levels survive: place just those in scan order.
+                let levels = &mut m.levels[b];
+                *levels = [0; 64];
+                let mut nz = crate::block::nonzero_mask(&coef);
+                while nz != 0 {
+                    let pos = nz.trailing_zeros() as usize;
+                    nz &= nz - 1;
+                    levels[usize::from(crate::tables::ZIGZAG_INDEX[pos])] = coef[pos];
                 }
                 if self.worth_coding(&original, &coef, &m.levels[b]) {
                     m.cbp |= 0x20 >> b;
