@@ -141,15 +141,24 @@ impl Picture {
         }
     }
 
-    /// Loads a 4:2:0 frame of this picture's size and extends its edges.
+    /// Loads a 4:2:0 frame of this picture's size as a source picture:
+    /// its edges extended over the macroblock alignment area only (a
+    /// source is read on the macroblock grid, never in its borders).
     pub fn load(&mut self, frame: &Frame) {
         debug_assert_eq!(frame.format, ChromaFormat::Yuv420);
         for (dst, src) in self.planes.iter_mut().zip(&frame.planes) {
             let w = src.width.min(dst.width);
-            for y in 0..src.height.min(dst.height) {
-                dst.row_mut(y)[..w].copy_from_slice(&src.row(y)[..w]);
+            let h = src.height.min(dst.height);
+            for y in 0..h {
+                let row = dst.row_mut(y);
+                row[..w].copy_from_slice(&src.row(y)[..w]);
+                let last = row[w - 1];
+                row[w..].fill(last);
             }
-            dst.extend_edges();
+            for y in h..dst.height {
+                let (from, to) = (dst.index(0, h as isize - 1), dst.index(0, y as isize));
+                dst.data.copy_within(from..from + dst.width, to);
+            }
         }
     }
 
