@@ -20,8 +20,10 @@ pub fn nonzero_mask(levels: &[i16; 64]) -> u64 {
             let mut mask = 0u64;
             for k in 0..4 {
                 // Saturating packs keep zero and non-zero apart.
-                let bytes =
-                    _mm_packs_epi16(_mm_loadu_si128(p.add(2 * k)), _mm_loadu_si128(p.add(2 * k + 1)));
+                let bytes = _mm_packs_epi16(
+                    _mm_loadu_si128(p.add(2 * k)),
+                    _mm_loadu_si128(p.add(2 * k + 1)),
+                );
                 let zeros = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero)) as u32;
                 mask |= u64::from(!zeros & 0xffff) << (16 * k);
             }
@@ -146,7 +148,9 @@ mod tests {
     fn stores_match_scalar() {
         for seed in 0..500 {
             let res = block(seed);
-            let base: Vec<u8> = (0..20 * 9).map(|i| (i * 37 + seed as usize) as u8).collect();
+            let base: Vec<u8> = (0..20 * 9)
+                .map(|i| (i * 37 + seed as usize) as u8)
+                .collect();
             let (mut a, mut b) = (base.clone(), base.clone());
             add_residual(&mut a, 3, 20, &res);
             add_residual_scalar(&mut b, 3, 20, &res);

@@ -153,9 +153,9 @@ fn interpolate_sse2<const W: usize>(
     out_stride: usize,
 ) {
     use std::arch::x86_64::{
-        __m128i, _mm_add_epi16, _mm_loadl_epi64, _mm_loadu_si128, _mm_packus_epi16,
-        _mm_set1_epi16, _mm_setzero_si128, _mm_srli_epi16, _mm_storel_epi64, _mm_storeu_si128,
-        _mm_unpackhi_epi8, _mm_unpacklo_epi8,
+        __m128i, _mm_add_epi16, _mm_loadl_epi64, _mm_loadu_si128, _mm_packus_epi16, _mm_set1_epi16,
+        _mm_setzero_si128, _mm_srli_epi16, _mm_storel_epi64, _mm_storeu_si128, _mm_unpackhi_epi8,
+        _mm_unpacklo_epi8,
     };
     assert!(W == 8 || W == 16, "8 or 16 samples a row");
     let rows = h - 1 + usize::from(hy);
@@ -581,7 +581,9 @@ mod tests {
         let edges = [0u8, 1, 2, 3, 127, 128, 254, 255];
         let mut quads: Vec<[u8; 4]> = Vec::new();
         for i in 0..edges.len().pow(4) {
-            quads.push(std::array::from_fn(|k| edges[i / edges.len().pow(k as u32) % 8]));
+            quads.push(std::array::from_fn(|k| {
+                edges[i / edges.len().pow(k as u32) % 8]
+            }));
         }
         let mut seed = 12345u32;
         for _ in 0..200_000 {
@@ -594,15 +596,23 @@ mod tests {
             for chunk in quads.chunks(16) {
                 let (mut row, mut next) = ([0u8; 33], [0u8; 33]);
                 for (i, q) in chunk.iter().enumerate() {
-                    (row[2 * i], row[2 * i + 1], next[2 * i], next[2 * i + 1]) = (q[0], q[1], q[2], q[3]);
+                    (row[2 * i], row[2 * i + 1], next[2 * i], next[2 * i + 1]) =
+                        (q[0], q[1], q[2], q[3]);
                 }
                 let (mut h, mut v, mut hv) = ([0u8; 33], [0u8; 33], [0u8; 33]);
-                assert_eq!(interpolate_row_simd(&row, &next, &mut h, &mut v, &mut hv, rc), 32);
+                assert_eq!(
+                    interpolate_row_simd(&row, &next, &mut h, &mut v, &mut hv, rc),
+                    32
+                );
                 for i in (0..2 * chunk.len()).step_by(2) {
                     let [a, b, c, d] = [row[i], row[i + 1], next[i], next[i + 1]].map(u16::from);
                     assert_eq!(u16::from(h[i]), (a + b + 1 - rc) >> 1);
                     assert_eq!(u16::from(v[i]), (a + c + 1 - rc) >> 1);
-                    assert_eq!(u16::from(hv[i]), (a + b + c + d + 2 - rc) >> 2, "{a} {b} {c} {d} {rc}");
+                    assert_eq!(
+                        u16::from(hv[i]),
+                        (a + b + c + d + 2 - rc) >> 2,
+                        "{a} {b} {c} {d} {rc}"
+                    );
                 }
             }
         }

@@ -1203,7 +1203,7 @@ impl SegmentJob<'_> {
             // Only the levels' own coefficients reconstruct non-zero
             // (7.4.4.1, no saturation at |L| <= 2).
             let q = i64::from(self.qp);
-            let even_fix = i64::from(self.qp % 2 == 0);
+            let even_fix = i64::from(self.qp.is_multiple_of(2));
             let mut nz = crate::block::nonzero_mask(levels);
             while nz != 0 {
                 let i = nz.trailing_zeros() as usize;
