@@ -70,9 +70,8 @@ fn interpolate(
     }
 }
 
-/// `interpolate` for a fixed width: one loop per half-sample case, over
-/// slices of known length so the compiler drops the bounds checks and
-/// vectorizes.
+/// `interpolate` for a fixed width (8 or 16): SSE2 lanes on x86_64, the
+/// scalar loops elsewhere.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn interpolate_w<const W: usize>(
@@ -92,7 +91,8 @@ fn interpolate_w<const W: usize>(
     interpolate_w_scalar::<W>(src, stride, hx, hy, h, rounding, out, out_stride);
 }
 
-/// Scalar reference of `interpolate_w`.
+/// Scalar reference of `interpolate_w`: one loop per half-sample case,
+/// over slices of known length.
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn interpolate_w_scalar<const W: usize>(
