@@ -1047,7 +1047,14 @@ impl SegmentJob<'_> {
         mut shape: Option<&mut ShapeEnc>,
     ) -> SegmentOut {
         let mut out = SegmentOut::default();
-        pixels.clear();
+        // One slot per macroblock, kept between VOPs: every sample of a
+        // rectangular VOP's slot is written (prediction or intra blocks)
+        // before it is read, so only shaped VOPs, whose transparent
+        // blocks are left as they are, clear it.
+        if pixels.len() != seg.len() {
+            pixels.clear();
+            pixels.resize(seg.len(), [0u8; 384]);
+        }
         let kind = self.ctx.kind;
         let mut plain = BitWriter::new();
         let mut part = PartitionedWriter::new();
@@ -1058,8 +1065,10 @@ impl SegmentJob<'_> {
             let packet = packet_start as u32;
             // The macroblock's samples: its prediction first (inter), then
             // its reconstruction, in place.
-            pixels.push([0u8; 384]);
-            let px = pixels.last_mut().expect("just pushed");
+            let px = &mut pixels[mb - seg.start];
+            if shape.is_some() {
+                px.fill(0);
+            }
             // Shaped VOPs: the BAB first; its reconstruction decides which
             // blocks carry texture.
             let mut alpha: Option<MbPixels> = None;
