@@ -135,13 +135,40 @@ fn masked_sad(
     sum
 }
 
+/// A block's position, with its sample offsets in the source and the
+/// reference worked out once for all the vectors tried.
+#[derive(Clone, Copy)]
+struct At {
+    x: isize,
+    y: isize,
+    src: usize,
+    reference: isize,
+}
+
 impl Planes<'_> {
-    /// Full-sample 16x16 SAD of the source MB at (x, y) against the
+    fn at(&self, x: isize, y: isize) -> At {
+        At {
+            x,
+            y,
+            src: self.src.index(x, y),
+            reference: self.reference.index(x, y) as isize,
+        }
+    }
+
+    /// Offset in the reference of the block at `at` displaced by (dx, dy)
+    /// full samples.
+    #[inline(always)]
+    fn displaced(&self, at: At, dx: i32, dy: i32) -> usize {
+        (at.reference + dy as isize * self.reference.stride as isize + dx as isize) as usize
+    }
+
+    /// Full-sample 16x16 SAD of the source MB at `at` against the
     /// reference displaced by (dx, dy) full samples.
     #[inline]
-    fn sad16(&self, x: isize, y: isize, dx: i32, dy: i32, limit: u32) -> u32 {
-        let s = &self.src.data[self.src.index(x, y)..];
-        let r = &self.reference.data[self.reference.index(x + dx as isize, y + dy as isize)..];
+    fn sad16(&self, at: At, dx: i32, dy: i32, limit: u32) -> u32 {
+        let s = &self.src.data[at.src..];
+        let r = &self.reference.data[self.displaced(at, dx, dy)..];
+        let (x, y) = (at.x, at.y);
         if let Some((m, ms)) = self.mask {
             let m = &m[y as usize * ms + x as usize..];
             return masked_sad(
@@ -159,17 +186,16 @@ impl Planes<'_> {
 
     /// SAD of a `w x w` block at a half-sample vector (inside the padded
     /// area: callers keep vectors within their search windows).
-    fn sad_half(&self, x: isize, y: isize, mv: [i32; 2], w: usize) -> u32 {
+    fn sad_half(&self, at: At, mv: [i32; 2], w: usize) -> u32 {
         let k = ((mv[0] & 1) | (mv[1] & 1) << 1) as usize;
         let plane: &[u8] = if k == 0 {
             &self.reference.data
         } else {
             &self.half.planes[k - 1]
         };
-        let r = &plane[self
-            .reference
-            .index(x + (mv[0] >> 1) as isize, y + (mv[1] >> 1) as isize)..];
-        let s = &self.src.data[self.src.index(x, y)..];
+        let r = &plane[self.displaced(at, mv[0] >> 1, mv[1] >> 1)..];
+        let s = &self.src.data[at.src..];
+        let (x, y) = (at.x, at.y);
         if let Some((m, ms)) = self.mask {
             let m = &m[y as usize * ms + x as usize..];
             return masked_sad(s, self.src.stride, r, self.reference.stride, (m, ms), w, w);
@@ -235,8 +261,9 @@ pub fn search_mb(
     }
     let (min_x, min_y, max_x, max_y) = window(planes.reference, x, y, s.range);
     let clamp = |v: [i32; 2]| -> [i32; 2] { [v[0].clamp(min_x, max_x), v[1].clamp(min_y, max_y)] };
+    let at = planes.at(x, y);
     let cost_of = |v: [i32; 2], limit: u32| -> u32 {
-        let d = planes.sad16(x, y, v[0], v[1], limit);
+        let d = planes.sad16(at, v[0], v[1], limit);
         d.saturating_add(mv_cost([v[0] * 2, v[1] * 2], pred, s))
     };
     let mut best = [0i32; 2];
@@ -294,7 +321,7 @@ pub fn search_mb(
     for (axis, d) in [(0, -1), (0, 1), (1, -1), (1, 1)] {
         let mut v = full;
         v[axis] += d;
-        let sd = planes.sad_half(x, y, v, 16);
+        let sd = planes.sad_half(at, v, 16);
         let total = sd + mv_cost(v, pred, s);
         side[axis][usize::from(d > 0)] = total;
         if total < best_total {
@@ -306,7 +333,7 @@ pub fn search_mb(
     let dx = if side[0][1] < side[0][0] { 1 } else { -1 };
     let dy = if side[1][1] < side[1][0] { 1 } else { -1 };
     let v = [full[0] + dx, full[1] + dy];
-    let sd = planes.sad_half(x, y, v, 16);
+    let sd = planes.sad_half(at, v, 16);
     let total = sd + mv_cost(v, pred, s);
     if total < best_total {
         best_sad = sd;
@@ -353,7 +380,8 @@ fn refine_block(
             && v[0].abs() <= 2 * s.range + 1
             && v[1].abs() <= 2 * s.range + 1
     };
-    let cost = |v: [i32; 2]| planes.sad_half(x, y, v, 8) + mv_cost(v, start, s) / 2;
+    let at = planes.at(x, y);
+    let cost = |v: [i32; 2]| planes.sad_half(at, v, 8) + mv_cost(v, start, s) / 2;
     let mut best = start;
     let mut best_cost = cost(start);
     for step in [1] {
@@ -375,7 +403,7 @@ fn refine_block(
             }
         }
     }
-    (best, planes.sad_half(x, y, best, 8))
+    (best, planes.sad_half(at, best, 8))
 }
 
 /// Sum of absolute deviations from the mean of a 16x16 luma block.
