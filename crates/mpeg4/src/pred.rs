@@ -209,33 +209,37 @@ impl PredState {
             2 => ((bx - 1, by), (bx, by - 1), (bx + 1, by - 1)),
             _ => ((bx - 1, by), (bx, by - 1), (bx - 1, by - 1)),
         };
+        // Candidates are never below this macroblock's row: only the left,
+        // top and right edges and the packet can rule them out.
         let get = |(x, y): (isize, isize)| -> Option<[i32; 2]> {
-            if x < 0 || y < 0 {
+            if x < 0 || y < 0 || (x >> 1) as usize >= self.mb_w {
                 return None;
             }
-            let mb = self.usable(x >> 1, y >> 1, packet)?;
+            let (cx, cy) = ((x >> 1) as usize, (y >> 1) as usize);
+            let mb = cy * self.mb_w + cx;
+            if self.packet[mb] != packet {
+                return None;
+            }
             let t = self.transparent[mb];
             // A transparent macroblock has no vector; inside a neighbour a
             // transparent block holds its padded vector, inside this
             // macroblock it is no candidate.
-            let own = (x >> 1) as usize == mbx && (y >> 1) as usize == mby;
-            let blk = ((y & 1) * 2 + (x & 1)) as usize;
-            if t == 0x3f || (own && t & (0x20 >> blk) != 0) {
-                return None;
+            if t != 0 {
+                let own = cx == mbx && cy == mby;
+                let blk = ((y & 1) * 2 + (x & 1)) as usize;
+                if t == 0x3f || (own && t & (0x20 >> blk) != 0) {
+                    return None;
+                }
             }
             let v = self.mv[y as usize * 2 * self.mb_w + x as usize];
             Some([i32::from(v[0]), i32::from(v[1])])
         };
-        let cands = [get(c1), get(c2), get(c3)];
-        match cands.iter().flatten().count() {
-            0 => [0, 0],
-            1 => cands.iter().flatten().copied().next().unwrap_or([0, 0]),
-            _ => {
-                let c = cands.map(|c| c.unwrap_or([0, 0]));
-                [
-                    median(c[0][0], c[1][0], c[2][0]),
-                    median(c[0][1], c[1][1], c[2][1]),
-                ]
+        match (get(c1), get(c2), get(c3)) {
+            (None, None, None) => [0, 0],
+            (Some(v), None, None) | (None, Some(v), None) | (None, None, Some(v)) => v,
+            (a, b, c) => {
+                let [a, b, c] = [a, b, c].map(|c| c.unwrap_or([0, 0]));
+                [median(a[0], b[0], c[0]), median(a[1], b[1], c[1])]
             }
         }
     }
