@@ -1,15 +1,16 @@
 //! Signal-processing kernels for tessera: the 8x8 DCT pair of JPEG
-//! (ITU-T T.81 A.3.3), quantization, and colour conversion.
+//! (ITU-T T.81 A.3.3), quantization, colour conversion, and bilinear
+//! sampling of 8-bit planes (affine warps).
 //!
 //! # Kernels and dispatch
 //!
-//! [`dct`] holds the portable reference kernels. `arch` holds the AVX2
-//! versions, which run the same integer arithmetic lane for lane and are
-//! tested to give bit-identical results. [`Kernels::detect`] is the one place
-//! that chooses between them; the free functions ([`fdct_8x8_u8`],
-//! [`fdct_8x8`], [`idct_8x8`], [`dequant_idct_put`]) go through that choice,
-//! made once and cached. Hot loops may take the table once with [`kernels`]
-//! and call the function pointers directly.
+//! [`dct`] and [`bilinear`] hold the portable reference kernels. `arch`
+//! holds the AVX2 versions, which run the same arithmetic lane for lane and
+//! are tested to give bit-identical results. [`Kernels::detect`] is the one
+//! place that chooses between them; the free functions ([`fdct_8x8_u8`],
+//! [`fdct_8x8`], [`idct_8x8`], [`dequant_idct_put`], [`bilinear_line`]) go
+//! through that choice, made once and cached. Hot loops may take the table
+//! once with [`kernels`] and call the function pointers directly.
 //!
 //! Setting the environment variable **`TESSERA_CPU=scalar`** forces the
 //! portable kernels (for debugging and for comparing speed); any other value,
@@ -32,6 +33,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod bilinear;
 pub mod color;
 pub mod dct;
 pub mod quant;
@@ -39,6 +41,8 @@ pub mod quant;
 mod arch;
 
 use std::sync::OnceLock;
+
+pub use bilinear::Plane;
 
 /// One implementation of every DCT kernel, as function pointers.
 ///
@@ -55,6 +59,8 @@ pub struct Kernels {
     pub dequant_idct_put: fn(&[i16; 64], &[u16; 64], &mut [u8], usize),
     /// See [`fdct_8x8_u8`].
     pub fdct_8x8_u8: fn(&[u8], usize, &mut [i16; 64]),
+    /// See [`bilinear_line`].
+    pub bilinear_line: fn(&Plane<'_>, i32, i32, i32, i32, &mut [u8]),
 }
 
 impl Kernels {
@@ -66,6 +72,7 @@ impl Kernels {
             idct_8x8: dct::idct_8x8,
             dequant_idct_put: dct::dequant_idct_put,
             fdct_8x8_u8: dct::fdct_8x8_u8,
+            bilinear_line: bilinear::bilinear_line,
         }
     }
 
@@ -145,4 +152,17 @@ pub fn idct_8x8(input: &[i16; 64], out: &mut [i16; 64]) {
 #[inline]
 pub fn dequant_idct_put(coeffs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
     (kernels().dequant_idct_put)(coeffs, quant, out, stride)
+}
+
+/// Bilinear samples of an 8-bit plane along a line: `out[k]` is the plane
+/// at `(u + k du, v + k dv) / 2^16` (pixel centres at integers, 16
+/// fraction bits), neighbours past the edges repeating them, rounded to
+/// nearest. The inner loop of an affine warp; see [`bilinear`].
+///
+/// # Panics
+///
+/// If the plane is empty or its `data` is shorter than its rows.
+#[inline]
+pub fn bilinear_line(plane: &Plane<'_>, u: i32, v: i32, du: i32, dv: i32, out: &mut [u8]) {
+    (kernels().bilinear_line)(plane, u, v, du, dv, out)
 }

@@ -198,3 +198,102 @@ fn dispatch_is_one_of_the_tables() {
         assert_eq!(name, "avx2");
     }
 }
+
+/// Bilinear runs over planes with and without slack after the last row,
+/// through the interior (gathered) and across every edge (clamped), with
+/// steps of both signs, zero, tiny and huge.
+#[test]
+fn bilinear_line_bit_exact() {
+    use tessera_dsp::Plane;
+    let Some(avx) = avx2_or_skip() else { return };
+    let scalar = Kernels::scalar();
+    let mut rng = Rng(7);
+    let one = 1i32 << tessera_dsp::bilinear::FRAC_BITS;
+    for i in 0..4000 {
+        let width = rng.range(1, 70) as usize;
+        let height = rng.range(1, 40) as usize;
+        let stride = width + rng.range(0, 5) as usize;
+        // Slack 0 keeps the last row's gathers out (they need 2 bytes).
+        let slack = rng.range(0, 3) as usize;
+        let data: Vec<u8> = (0..(height - 1) * stride + width + slack)
+            .map(|_| match i % 3 {
+                0 => rng.next_u64() as u8,
+                1 => [0, 255][(rng.next_u64() & 1) as usize],
+                _ => rng.range(100, 140) as u8,
+            })
+            .collect();
+        let plane = Plane {
+            data: &data,
+            width,
+            height,
+            stride,
+        };
+        let pos = |rng: &mut Rng, size: usize| rng.range(-3 * one, (size as i32 + 3) * one);
+        let step = |rng: &mut Rng| match rng.range(0, 5) {
+            0 => 0,
+            1 => rng.range(-3, 3),
+            2 => rng.range(-one, one),
+            3 => rng.range(-4 * one, 4 * one),
+            _ => rng.next_u64() as i32,
+        };
+        let (u, v) = (pos(&mut rng, width), pos(&mut rng, height));
+        let (du, dv) = (step(&mut rng), step(&mut rng));
+        let n = rng.range(0, 100) as usize;
+        let (mut s, mut a) = (vec![0u8; n], vec![1u8; n]);
+        (scalar.bilinear_line)(&plane, u, v, du, dv, &mut s);
+        (avx.bilinear_line)(&plane, u, v, du, dv, &mut a);
+        assert_eq!(
+            s, a,
+            "{width}x{height}+{stride} u {u} v {v} du {du} dv {dv}"
+        );
+    }
+}
+
+/// The scalar kernel against the definition computed in `f64`: within
+/// the `f32` rounding of the interpolation (a rounded value may then land
+/// a level apart only where the exact value is within a hair of a half).
+#[test]
+fn bilinear_line_matches_f64_interpolation() {
+    use tessera_dsp::Plane;
+    let mut rng = Rng(11);
+    let (width, height) = (37usize, 23usize);
+    let data: Vec<u8> = (0..width * height).map(|_| rng.next_u64() as u8).collect();
+    let plane = Plane {
+        data: &data,
+        width,
+        height,
+        stride: width,
+    };
+    let at = |x: i64, y: i64| {
+        let x = x.clamp(0, width as i64 - 1) as usize;
+        let y = y.clamp(0, height as i64 - 1) as usize;
+        f64::from(data[y * width + x])
+    };
+    for table in common::all_tables() {
+        for _ in 0..300 {
+            let one = 1 << 16;
+            let (u, v) = (rng.range(-one, 40 * one), rng.range(-one, 25 * one));
+            let (du, dv) = (rng.range(-one, one), rng.range(-one, one));
+            let mut out = [0u8; 50];
+            (table.bilinear_line)(&plane, u, v, du, dv, &mut out);
+            for (k, &got) in out.iter().enumerate() {
+                let pu = i64::from(u) + k as i64 * i64::from(du);
+                let pv = i64::from(v) + k as i64 * i64::from(dv);
+                let (x, y) = (pu >> 16, pv >> 16);
+                let (fx, fy) = (
+                    (pu & 0xffff) as f64 / 65536.0,
+                    (pv & 0xffff) as f64 / 65536.0,
+                );
+                let top = at(x, y) * (1.0 - fx) + at(x + 1, y) * fx;
+                let bottom = at(x, y + 1) * (1.0 - fx) + at(x + 1, y + 1) * fx;
+                let want = top * (1.0 - fy) + bottom * fy;
+                let err = (f64::from(got) - want).abs();
+                assert!(
+                    err <= 0.5 + 1e-3,
+                    "{}: k {k}: {got} against {want}",
+                    table.name
+                );
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ use core::arch::x86_64::*;
 use core::ops::{Add, Sub};
 
 use crate::Kernels;
+use crate::bilinear::{self, FRAC_SCALE, Plane};
 use crate::dct::lanes::Lanes;
 use crate::dct::llm::{self, IDCT_BIAS2, IDCT_BIAS2_PUT};
 use crate::dct::{check_block_len, dc_only_put};
@@ -27,6 +28,7 @@ pub(crate) fn kernels() -> Option<Kernels> {
         idct_8x8,
         dequant_idct_put,
         fdct_8x8_u8,
+        bilinear_line,
     })
 }
 
@@ -51,6 +53,12 @@ fn idct_8x8(input: &[i16; 64], out: &mut [i16; 64]) {
 fn dequant_idct_put(coeffs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
     // SAFETY: only reachable through `kernels()`, which checked for AVX2.
     unsafe { dequant_idct_put_avx2(coeffs, quant, out, stride) }
+}
+
+fn bilinear_line(plane: &Plane<'_>, u: i32, v: i32, du: i32, dv: i32, out: &mut [u8]) {
+    plane.check();
+    // SAFETY: only reachable through `kernels()`, which checked for AVX2.
+    unsafe { bilinear_line_avx2(plane, (u, v, du, dv), out) }
 }
 
 /// Eight `i32` lanes in a ymm register.
@@ -307,4 +315,81 @@ fn put_cols_u8(cols: [V8; 8], out: &mut [u8], stride: usize) {
             _mm_storeh_pd(p.add((2 * k + 1) * stride).cast(), _mm_castsi128_pd(h));
         }
     }
+}
+
+/// [`bilinear::bilinear_line`] with the samples whose neighbours need no
+/// clamping gathered eight at a time: two 4-byte gathers (at each left
+/// neighbour, in its row and the next) fetch all four neighbours, then the
+/// same `f32` operations as the scalar kernel, lane by lane. The rest
+/// (the run's ends at the plane's edges) go through the scalar code.
+#[target_feature(enable = "avx2")]
+fn bilinear_line_avx2(plane: &Plane<'_>, run: (i32, i32, i32, i32), out: &mut [u8]) {
+    let n = out.len();
+    // A gather reads 4 bytes from each left neighbour: up to 2 past the
+    // last sample of the last row. Offsets are `i32`, and so are the
+    // positions of interior samples (below 2^15 pixels).
+    let gatherable = plane.data.len() >= (plane.height - 1) * plane.stride + plane.width + 2
+        && plane.data.len() <= i32::MAX as usize
+        && plane.width <= 1 << 15
+        && plane.height <= 1 << 15;
+    let (lo, hi) = if gatherable {
+        bilinear::interior(plane, run, n)
+    } else {
+        (0, 0)
+    };
+    let end = lo + (hi - lo) / 8 * 8;
+    bilinear::clamped_samples(plane, run, 0..lo, out);
+    if end > lo {
+        let (u, v, du, dv) = run;
+        // Lane offsets: within a chunk of interior samples every lane's
+        // position fits in i32, so these (differences of two of them) do.
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let lane_du = _mm256_mullo_epi32(lanes, _mm256_set1_epi32(du));
+        let lane_dv = _mm256_mullo_epi32(lanes, _mm256_set1_epi32(dv));
+        let frac = _mm256_set1_epi32((1 << bilinear::FRAC_BITS) - 1);
+        let byte = _mm256_set1_epi32(0xff);
+        let scale = _mm256_set1_ps(FRAC_SCALE);
+        let stride = _mm256_set1_epi32(plane.stride as i32);
+        let row0 = plane.data.as_ptr();
+        let row1 = row0.wrapping_add(plane.stride);
+        for k in (lo..end).step_by(8) {
+            let step = k as i64;
+            let pu = (i64::from(u) + step * i64::from(du)) as i32;
+            let pv = (i64::from(v) + step * i64::from(dv)) as i32;
+            let uu = _mm256_add_epi32(_mm256_set1_epi32(pu), lane_du);
+            let vv = _mm256_add_epi32(_mm256_set1_epi32(pv), lane_dv);
+            let x = _mm256_srai_epi32::<16>(uu);
+            let y = _mm256_srai_epi32::<16>(vv);
+            let fx = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(uu, frac)), scale);
+            let fy = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(vv, frac)), scale);
+            let at = _mm256_add_epi32(_mm256_mullo_epi32(y, stride), x);
+            // SAFETY: every lane is an interior sample: 0 <= x <= width - 2
+            // and 0 <= y <= height - 2, so the 4 bytes at y * stride + x
+            // and (y + 1) * stride + x end at most at (height - 1) * stride
+            // + width + 2 <= data.len() (checked above), which is below
+            // 2^31, so the offsets did not wrap.
+            let (g0, g1) = unsafe {
+                (
+                    _mm256_i32gather_epi32::<1>(row0.cast(), at),
+                    _mm256_i32gather_epi32::<1>(row1.cast(), at),
+                )
+            };
+            let left = |g| _mm256_cvtepi32_ps(_mm256_and_si256(g, byte));
+            let right = |g| _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32::<8>(g), byte));
+            let (a, b, c, d) = (left(g0), right(g0), left(g1), right(g1));
+            let top = _mm256_add_ps(a, _mm256_mul_ps(_mm256_sub_ps(b, a), fx));
+            let bottom = _mm256_add_ps(c, _mm256_mul_ps(_mm256_sub_ps(d, c), fx));
+            let s = _mm256_add_ps(top, _mm256_mul_ps(_mm256_sub_ps(bottom, top), fy));
+            // Round to nearest even (the default mode), saturate to bytes
+            // (as the scalar clamp does), and join the halves' 4 bytes.
+            let r = _mm256_cvtps_epi32(s);
+            let p = _mm256_packus_epi16(_mm256_packus_epi32(r, r), _mm256_setzero_si256());
+            let bytes =
+                _mm_unpacklo_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256::<1>(p));
+            assert!(k + 8 <= n);
+            // SAFETY: k + 8 <= n = out.len(), so the 8-byte store is inside.
+            unsafe { _mm_storel_epi64(out.as_mut_ptr().add(k).cast(), bytes) };
+        }
+    }
+    bilinear::clamped_samples(plane, run, end..n, out);
 }
