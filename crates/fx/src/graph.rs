@@ -146,8 +146,12 @@ pub enum Op {
     },
     /// `fg` over `bg` by `fg`'s alpha (Porter-Duff over).
     Over { fg: NodeId, bg: NodeId },
-    /// Paints the outer `width` pixels of `src`'s frame with `color`
-    /// (the border of a picture-in-picture inset, drawn before its warp).
+    /// Paints the outer `width` pixels of `src`'s extent with `color`: the
+    /// pixels whose centres lie inside it, within `width` of its edges. A
+    /// source's extent is its frame, a crop's its rectangle, a warp's the
+    /// bounding box of its source's extent mapped; per-pixel operators keep
+    /// their operand's, others have the output frame. (The border of a
+    /// picture-in-picture inset, drawn after its warp.)
     Border {
         src: NodeId,
         width: Expr,

@@ -318,15 +318,16 @@ fn pip_scales_frames_and_places_the_inset() {
         "input main, inset; output pip(main, inset, 10, 20, scale: 0.5, border: 4, \
          border_color: red);",
     );
+    // The border is drawn after the warp, in output pixels.
+    assert!(matches!(g.nodes[2].op, Op::Warp { src, .. } if src == n(1)));
     assert_eq!(
-        g.nodes[2].op,
+        g.nodes[3].op,
         Op::Border {
-            src: n(1),
-            width: c(8.0),
+            src: n(2),
+            width: c(4.0),
             color: colour("#ff0000")
         }
     );
-    assert!(matches!(g.nodes[3].op, Op::Warp { src, .. } if src == n(2)));
     assert_eq!(g.nodes[4].op, Op::Over { fg: n(3), bg: n(0) });
 
     // A moving scale is kept in range, since only the matrix sees it.

@@ -107,7 +107,8 @@ pub(crate) fn resolve(graph: &Graph, inputs: &[FrameGeometry], env: &Env<'_>) ->
         y1: h,
     };
     // The frame each node's picture occupies (for borders): a source's
-    // own size, a crop's rectangle, otherwise the output frame.
+    // own size, a crop's rectangle, a warp's source's extent mapped (its
+    // bounding box), otherwise the output frame.
     let mut extents: Vec<Area> = Vec::with_capacity(graph.nodes.len());
     let mut ops = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
@@ -144,14 +145,17 @@ pub(crate) fn resolve(graph: &Graph, inputs: &[FrameGeometry], env: &Env<'_>) ->
                 src,
                 matrix,
                 outside,
-            } => (
-                FrameOp::Warp {
-                    src: src.index(),
-                    inverse: warp::invert(matrix.each_ref().map(num)),
-                    outside: pixel_of(outside.eval(env)),
-                },
-                frame,
-            ),
+            } => {
+                let m = matrix.each_ref().map(num);
+                (
+                    FrameOp::Warp {
+                        src: src.index(),
+                        inverse: warp::invert(m),
+                        outside: pixel_of(outside.eval(env)),
+                    },
+                    warp::extent(&m, &extents[src.index()]).unwrap_or(frame),
+                )
+            }
             Op::Key {
                 src,
                 color,

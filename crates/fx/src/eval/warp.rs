@@ -11,7 +11,7 @@
 //! alpha, so transparent neighbours do not bleed their colour in.
 
 use super::Span;
-use super::rows::{Px, Rows};
+use super::rows::{Area, Px, Rows};
 
 /// Inverse of `x' = m0 x + m1 y + m2, y' = m3 x + m4 y + m5`, or `None`
 /// when it is singular or not representable.
@@ -24,6 +24,35 @@ pub(crate) fn invert(m: [f64; 6]) -> Option<[f64; 6]> {
     let (a, b, c, d) = (m[4] * r, -m[1] * r, -m[3] * r, m[0] * r);
     let inv = [a, b, -(a * m[2] + b * m[5]), c, d, -(c * m[2] + d * m[5])];
     inv.iter().all(|v| v.is_finite()).then_some(inv)
+}
+
+/// The bounding box of `area` mapped by `m` (source to output), or
+/// `None` when not finite.
+pub(crate) fn extent(m: &[f64; 6], area: &Area) -> Option<Area> {
+    let mut b = Area {
+        x0: f64::INFINITY,
+        y0: f64::INFINITY,
+        x1: f64::NEG_INFINITY,
+        y1: f64::NEG_INFINITY,
+    };
+    for (x, y) in [
+        (area.x0, area.y0),
+        (area.x1, area.y0),
+        (area.x0, area.y1),
+        (area.x1, area.y1),
+    ] {
+        let (px, py) = (m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]);
+        b = Area {
+            x0: b.x0.min(px),
+            y0: b.y0.min(py),
+            x1: b.x1.max(px),
+            y1: b.y1.max(py),
+        };
+    }
+    [b.x0, b.y0, b.x1, b.y1]
+        .iter()
+        .all(|v| v.is_finite())
+        .then_some(b)
 }
 
 /// The source pixels that bilinear sampling reads for output pixels in

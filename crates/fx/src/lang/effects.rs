@@ -518,12 +518,13 @@ pub(crate) fn lower(effect: &EffectSpec, args: &Args, b: &mut Builder) -> Result
     b.push(op, name, span)
 }
 
-/// `pip`: `inset`, framed by `border` pixels of the output (drawn before
-/// scaling, so `border / scale` of the inset), scaled by `scale` about
-/// its top-left corner, moved to (`x`, `y`), over `main`.
+/// `pip`: `inset` scaled by `scale` about its top-left corner, moved to
+/// (`x`, `y`), framed by `border` output pixels along the edges of the
+/// scaled picture, over `main`. The border is drawn after the warp, on
+/// the inset's place in the output, so nothing but the inset is kept
+/// whole.
 fn pip(args: &Args, b: &mut Builder) -> Result<NodeId, Fault> {
     let span = args.span;
-    let fault = |message: String| Fault::new(span, message);
     let mut scale = args.number(4)?;
     if !scale.is_constant() {
         // Nothing downstream sees the scale itself: keep it in range here.
@@ -531,20 +532,6 @@ fn pip(args: &Args, b: &mut Builder) -> Result<NodeId, Fault> {
             Func::Clamp,
             vec![scale, Expr::Const(0.01), Expr::Const(1.0)],
         );
-    }
-    let border = args.number(5)?;
-    let mut inset = args.video(1)?;
-    if border != Expr::Const(0.0) {
-        let width = fold(BinOp::Div, border, scale.clone()).map_err(fault)?;
-        inset = b.push(
-            Op::Border {
-                src: inset,
-                width,
-                color: args.color(6)?,
-            },
-            "pip",
-            span,
-        )?;
     }
     let zero = Expr::Const(0.0);
     let matrix = [
@@ -555,18 +542,30 @@ fn pip(args: &Args, b: &mut Builder) -> Result<NodeId, Fault> {
         scale,
         args.number(3)?,
     ];
-    let warped = b.push(
+    let mut inset = b.push(
         Op::Warp {
-            src: inset,
+            src: args.video(1)?,
             matrix: Box::new(matrix),
             outside: ColorExpr::Const(Rgba::TRANSPARENT),
         },
         "pip",
         span,
     )?;
+    let border = args.number(5)?;
+    if border != Expr::Const(0.0) {
+        inset = b.push(
+            Op::Border {
+                src: inset,
+                width: border,
+                color: args.color(6)?,
+            },
+            "pip",
+            span,
+        )?;
+    }
     b.push(
         Op::Over {
-            fg: warped,
+            fg: inset,
             bg: args.video(0)?,
         },
         "pip",
