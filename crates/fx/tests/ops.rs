@@ -371,14 +371,17 @@ fn demand_of_a_scaled_down_warp() {
         })
     );
     // Output rows 16..32 come from source rows 32..64, read with one
-    // bilinear neighbour and a pixel of margin, clipped to the frame.
+    // bilinear neighbour and a pixel of margin (30..), widened for the
+    // neighbours of chroma samples by two chroma samples of the picture
+    // the warp samples (halved, since it halves: 8 rows), clipped to the
+    // frame.
     assert_eq!(
         demand[1],
         Some(Rect {
             x: 0,
-            y: 30,
+            y: 22,
             width: 128,
-            height: 34
+            height: 42
         })
     );
     let right = Region {
@@ -534,16 +537,71 @@ fn everything(w: f64, h: f64) -> Arc<Graph> {
     )
 }
 
+/// Asserts that `g` renders the same blocks whole, in bands (each with a
+/// fresh renderer, and with one renderer reused in reverse order) and in
+/// rectangular tiles.
+fn assert_splits_agree(g: &Arc<Graph>, inputs: &[&ScImage], label: &str) {
+    let geo = inputs[0].geometry;
+    let whole = render(g, inputs, &env(0.0));
+    for n in [2, 4, 7] {
+        let bands = render_regions(g, inputs, &env(0.0), &geo.bands(n));
+        assert!(whole == bands, "{label}: whole != {n} bands");
+    }
+    // One renderer reused for every band, in reverse order.
+    let geoms: Vec<FrameGeometry> = inputs.iter().map(|i| i.geometry).collect();
+    let mut r = Renderer::new(g.clone(), &geoms).unwrap();
+    let mut out = ScImage::zeroed(geo);
+    for band in geo.bands(3).into_iter().rev() {
+        r.render(&env(0.0), inputs, band, &mut out).unwrap();
+    }
+    assert!(whole == out, "{label}: reused renderer differs");
+    // Rectangular tiles, too.
+    let (mw, mh) = (geo.mcu_width() as u16, geo.mcu_height() as u16);
+    let full = geo.full_region();
+    let split_x = (full.width / mw / 2) * mw;
+    let split_y = (full.height / mh / 3) * mh;
+    let tiles = [
+        Region {
+            x: 0,
+            y: 0,
+            width: split_x,
+            height: split_y,
+        },
+        Region {
+            x: split_x,
+            y: 0,
+            width: full.width - split_x,
+            height: split_y,
+        },
+        Region {
+            x: 0,
+            y: split_y,
+            width: split_x,
+            height: full.height - split_y,
+        },
+        Region {
+            x: split_x,
+            y: split_y,
+            width: full.width - split_x,
+            height: full.height - split_y,
+        },
+    ];
+    let tiled = render_regions(g, inputs, &env(0.0), &tiles);
+    assert!(whole == tiled, "{label}: tiles differ");
+}
+
+const FORMATS: [ChromaFormat; 5] = [
+    ChromaFormat::Yuv420,
+    ChromaFormat::Yuv422,
+    ChromaFormat::Yuv444,
+    ChromaFormat::Yuv440,
+    ChromaFormat::Yuv411,
+];
+
 #[test]
 fn bands_give_identical_blocks() {
     for (w, h) in [(350, 202), (128, 96)] {
-        for format in [
-            ChromaFormat::Yuv420,
-            ChromaFormat::Yuv422,
-            ChromaFormat::Yuv444,
-            ChromaFormat::Yuv440,
-            ChromaFormat::Yuv411,
-        ] {
+        for format in FORMATS {
             let a = sc(&moving_pattern(w, h, format, 2));
             let b = sc(&moving_pattern(w, h, format, 30));
             let c = sc(&moving_pattern(
@@ -553,54 +611,443 @@ fn bands_give_identical_blocks() {
                 60,
             ));
             let g = everything(w as f64, h as f64);
-            let inputs = [&a, &b, &c];
-            let geo = a.geometry;
-            let whole = render(&g, &inputs, &env(0.0));
-            for n in [2, 4, 7] {
-                let bands = render_regions(&g, &inputs, &env(0.0), &geo.bands(n));
-                assert!(whole == bands, "{w}x{h} {format}: whole != {n} bands");
+            assert_splits_agree(&g, &[&a, &b, &c], &format!("{w}x{h} {format}"));
+        }
+    }
+}
+
+// ------------------------------------------------------ the planar path
+
+/// `x' = c + s R(deg) (x - c) + t` about the centre of a `w` x `h` frame.
+fn turn(deg: f64, s: f64, (w, h): (f64, f64), (tx, ty): (f64, f64)) -> [f64; 6] {
+    let (sin, cos) = deg.to_radians().sin_cos();
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    let (a, b, d, e) = (s * cos, -s * sin, s * sin, s * cos);
+    [
+        a,
+        b,
+        cx - a * cx - b * cy + tx,
+        d,
+        e,
+        cy - d * cx - e * cy + ty,
+    ]
+}
+
+/// Graphs the planar path renders (inputs 0 and 1 of the output's size):
+/// turns over an opaque colour and over black; insets with borders over
+/// a background, from a source and from mixes, at full resolution and
+/// shrunk enough to be sampled from reduced pictures, with opaque and
+/// translucent colours.
+fn planar_graphs(w: f64, h: f64) -> Vec<(&'static str, Arc<Graph>)> {
+    let size = (w, h);
+    let warp = |src: u32, m: [f64; 6], outside: ColorExpr| Op::Warp {
+        src: id(src),
+        matrix: matrix(m),
+        outside,
+    };
+    let clear = || colour(0.0, 0.0, 0.0, 0.0);
+    let sources = || vec![Op::Source { input: 0 }, Op::Source { input: 1 }];
+    let with = |mut ops: Vec<Op>, more: Vec<Op>| {
+        ops.extend(more);
+        graph(2, ops)
+    };
+    vec![
+        (
+            "turn over red",
+            with(
+                sources(),
+                vec![warp(
+                    0,
+                    turn(23.0, 1.0, size, (0.0, 0.0)),
+                    colour(200.0, 30.0, 60.0, 1.0),
+                )],
+            ),
+        ),
+        (
+            "shrinking turn over black",
+            with(
+                sources(),
+                vec![warp(1, turn(-71.0, 0.45, size, (3.0, -2.5)), clear())],
+            ),
+        ),
+        (
+            "inset with a border",
+            with(
+                sources(),
+                vec![
+                    warp(
+                        1,
+                        [0.7, 0.0, w * 0.25 + 0.3, 0.0, 0.7, h * 0.2 + 0.6],
+                        clear(),
+                    ),
+                    Op::Border {
+                        src: id(2),
+                        width: c(3.5),
+                        color: colour(255.0, 255.0, 0.0, 1.0),
+                    },
+                    Op::Over {
+                        fg: id(3),
+                        bg: id(0),
+                    },
+                ],
+            ),
+        ),
+        (
+            "small inset of a mix, translucent outside and border, over a mix",
+            with(
+                sources(),
+                vec![
+                    Op::Mix {
+                        a: id(0),
+                        b: id(1),
+                        amount: c(0.3),
+                    },
+                    warp(
+                        2,
+                        turn(10.0, 0.12, size, (w * 0.1, 0.0)),
+                        colour(0.0, 0.0, 255.0, 0.4),
+                    ),
+                    Op::Border {
+                        src: id(3),
+                        width: c(2.2),
+                        color: colour(0.0, 255.0, 0.0, 0.5),
+                    },
+                    Op::Mix {
+                        a: id(1),
+                        b: id(0),
+                        amount: c(0.6),
+                    },
+                    Op::Over {
+                        fg: id(4),
+                        bg: id(5),
+                    },
+                ],
+            ),
+        ),
+        (
+            "quarter inset turned a right angle",
+            with(
+                sources(),
+                vec![
+                    warp(0, turn(90.0, 0.25, size, (-w * 0.3, h * 0.2)), clear()),
+                    Op::Over {
+                        fg: id(2),
+                        bg: id(1),
+                    },
+                ],
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn planar_path_gives_identical_blocks_whole_or_split() {
+    for (w, h) in [(350, 202), (128, 96)] {
+        for format in FORMATS {
+            let a = sc(&moving_pattern(w, h, format, 2));
+            let b = sc(&moving_pattern(w, h, format, 30));
+            for (name, g) in planar_graphs(w as f64, h as f64) {
+                assert_splits_agree(&g, &[&a, &b], &format!("{name}, {w}x{h} {format}"));
             }
-            // One renderer reused for every band, in reverse order.
-            let geoms = [a.geometry, b.geometry, c.geometry];
-            let mut r = Renderer::new(g.clone(), &geoms).unwrap();
-            let mut out = ScImage::zeroed(geo);
-            for band in geo.bands(3).into_iter().rev() {
-                r.render(&env(0.0), &inputs, band, &mut out).unwrap();
+        }
+    }
+}
+
+/// Inverse of a 2x3 affine matrix.
+fn inverse(m: [f64; 6]) -> [f64; 6] {
+    let det = m[0] * m[4] - m[1] * m[3];
+    let (a, b, c, d) = (m[4] / det, -m[1] / det, -m[3] / det, m[0] / det);
+    [a, b, -(a * m[2] + b * m[5]), c, d, -(c * m[2] + d * m[5])]
+}
+
+/// A border for [`planar_reference`]: the bounding box `(x0, y0, x1, y1)`
+/// it frames, its width and its (opaque) colour.
+struct RefBorder {
+    extent: (f64, f64, f64, f64),
+    width: f64,
+    color: [u8; 3],
+}
+
+/// The planar path as documented, computed here in `f64` from decoded
+/// pictures: per plane, at the plane's own resolution, each sample's
+/// centre mapped back through `inv`; inside the frame, the bilinear
+/// sample (edges repeating) of the source's plane reduced `2^level` times
+/// (each reduced sample the mean of its cell); outside, `main`'s sample
+/// (black without a main: the outside colour is transparent); then an
+/// opaque border over the samples within its width of its extent's edges.
+/// Also returns, per plane, the samples within 1e-6 of an edge (inside
+/// and outside may go either way there).
+fn planar_reference(
+    src: &Frame,
+    main: Option<&Frame>,
+    inv: [f64; 6],
+    level: u32,
+    border: Option<&RefBorder>,
+) -> (Frame, Vec<Vec<bool>>) {
+    let (w, h) = (src.width as f64, src.height as f64);
+    let mut out = Frame::grey(src.width, src.height, src.format);
+    let mut edgy = Vec::new();
+    let (sx, sy) = src.format.chroma_shift();
+    for (p, plane) in out.planes.iter_mut().enumerate() {
+        let (fx, fy) = if p == 0 {
+            (1.0, 1.0)
+        } else {
+            (f64::from(1u32 << sx), f64::from(1u32 << sy))
+        };
+        let source = &src.planes[p];
+        let cell = 1usize << level;
+        let (rw, rh) = (source.width.div_ceil(cell), source.height.div_ceil(cell));
+        let reduced = |x: usize, y: usize| {
+            let mut sum = 0.0;
+            for j in 0..cell {
+                for i in 0..cell {
+                    let (c, r) = (
+                        (x * cell + i).min(source.width - 1),
+                        (y * cell + j).min(source.height - 1),
+                    );
+                    sum += f64::from(source.row(r)[c]);
+                }
             }
-            assert!(whole == out, "{w}x{h} {format}: reused renderer differs");
-            // Rectangular tiles, too.
-            let (mw, mh) = (geo.mcu_width() as u16, geo.mcu_height() as u16);
-            let full = geo.full_region();
-            let split_x = (full.width / mw / 2) * mw;
-            let split_y = (full.height / mh / 3) * mh;
-            let tiles = [
-                Region {
-                    x: 0,
-                    y: 0,
-                    width: split_x,
-                    height: split_y,
-                },
-                Region {
-                    x: split_x,
-                    y: 0,
-                    width: full.width - split_x,
-                    height: split_y,
-                },
-                Region {
-                    x: 0,
-                    y: split_y,
-                    width: split_x,
-                    height: full.height - split_y,
-                },
-                Region {
-                    x: split_x,
-                    y: split_y,
-                    width: full.width - split_x,
-                    height: full.height - split_y,
+            sum / (cell * cell) as f64
+        };
+        let mut near = vec![false; plane.width * plane.height];
+        for y in 0..plane.height {
+            for x in 0..plane.width {
+                let (cx, cy) = ((x as f64 + 0.5) * fx, (y as f64 + 0.5) * fy);
+                let (px, py) = (
+                    inv[0] * cx + inv[1] * cy + inv[2],
+                    inv[3] * cx + inv[4] * cy + inv[5],
+                );
+                let inside = (0.0..w).contains(&px) && (0.0..h).contains(&py);
+                let mut edge = px
+                    .abs()
+                    .min((px - w).abs())
+                    .min(py.abs())
+                    .min((py - h).abs());
+                let mut v = if inside {
+                    let scale = (1u32 << level) as f64;
+                    let (u, t) = (px / (fx * scale) - 0.5, py / (fy * scale) - 0.5);
+                    let (u0, t0) = (u.floor(), t.floor());
+                    let (a, b) = (u - u0, t - t0);
+                    let col = |c: f64| c.clamp(0.0, (rw - 1) as f64) as usize;
+                    let row = |r: f64| r.clamp(0.0, (rh - 1) as f64) as usize;
+                    let (x0, x1, y0, y1) = (col(u0), col(u0 + 1.0), row(t0), row(t0 + 1.0));
+                    (1.0 - b) * ((1.0 - a) * reduced(x0, y0) + a * reduced(x1, y0))
+                        + b * ((1.0 - a) * reduced(x0, y1) + a * reduced(x1, y1))
+                } else {
+                    match main {
+                        Some(m) => f64::from(m.planes[p].row(y)[x]),
+                        None if p == 0 => 0.0,
+                        None => 128.0,
+                    }
+                };
+                if let Some(b) = border {
+                    let (x0, y0, x1, y1) = b.extent;
+                    if (x0..x1).contains(&cx) && (y0..y1).contains(&cy) {
+                        let d = (cx - x0).min(x1 - cx).min(cy - y0).min(y1 - cy);
+                        if d < b.width {
+                            v = f64::from(b.color[p]);
+                        }
+                        edge = edge.min((d - b.width).abs());
+                    }
+                    let outer = (cx - x0)
+                        .abs()
+                        .min((cx - x1).abs())
+                        .min((cy - y0).abs())
+                        .min((cy - y1).abs());
+                    edge = edge.min(outer);
+                }
+                near[y * plane.width + x] = edge < 1e-6;
+                plane.row_mut(y)[x] = v.round() as u8;
+            }
+        }
+        edgy.push(near);
+    }
+    (out, edgy)
+}
+
+/// Max difference per plane, skipping the samples `skip` marks.
+fn max_diff_except(a: &Frame, b: &Frame, skip: &[Vec<bool>]) -> [u8; 3] {
+    let mut worst = [0u8; 3];
+    for (p, (x, y)) in a.planes.iter().zip(&b.planes).enumerate() {
+        for r in 0..x.height {
+            for c in 0..x.width {
+                if !skip[p][r * x.width + c] {
+                    worst[p] = worst[p].max(x.row(r)[c].abs_diff(y.row(r)[c]));
+                }
+            }
+        }
+    }
+    worst
+}
+
+/// The planar path against [`planar_reference`]: an inset with a border
+/// over a main picture at full resolution, a turn shrunk 2.2 times over
+/// black (sampled from the half-size picture) and a quarter-size inset
+/// (from the quarter-size one), in 4:2:0 and 4:2:2. The same sampling of
+/// the same decoded pictures: our 16.16 positions and `f32` weights, and
+/// the reduced pictures' means rounded to 8 bits, move a value by under a
+/// level before it is rounded, and our output's round trip (integer
+/// coefficients) adds one: within 2.
+#[test]
+fn planar_path_matches_its_definition() {
+    let (w, h) = (256usize, 160usize);
+    let size = (w as f64, h as f64);
+    for format in [ChromaFormat::Yuv420, ChromaFormat::Yuv422] {
+        let main = sc(&moving_pattern(w, h, format, 4));
+        let inset = sc(&moving_pattern(w, h, format, 40));
+        let (dm, di) = (decode(&main), decode(&inset));
+        let yellow = ycbcr(255.0, 255.0, 0.0);
+        let pip_m = [
+            0.7,
+            0.0,
+            w as f64 * 0.25 + 0.3,
+            0.0,
+            0.7,
+            h as f64 * 0.2 + 0.6,
+        ];
+        let quarter = [0.25, 0.0, 20.3, 0.0, 0.25, 100.6];
+        let turn_m = turn(-71.0, 1.0 / 2.2, size, (3.0, -2.5));
+        // Name, matrix, over the main picture, border, reduction level
+        // (the shrink's power of two: 1/0.7, 2.2 and 4).
+        let inset_border = RefBorder {
+            extent: (
+                pip_m[2],
+                pip_m[5],
+                pip_m[2] + 0.7 * size.0,
+                pip_m[5] + 0.7 * size.1,
+            ),
+            width: 3.5,
+            color: yellow,
+        };
+        let cases = [
+            ("inset with a border", pip_m, true, Some(inset_border), 0),
+            ("shrinking turn over black", turn_m, false, None, 1),
+            ("quarter inset", quarter, true, None, 2),
+        ];
+        for (name, m, over, border, level) in cases {
+            let mut ops = vec![
+                Op::Source { input: 0 },
+                Op::Source { input: 1 },
+                Op::Warp {
+                    src: id(1),
+                    matrix: matrix(m),
+                    outside: colour(0.0, 0.0, 0.0, 0.0),
                 },
             ];
-            let tiled = render_regions(&g, &inputs, &env(0.0), &tiles);
-            assert!(whole == tiled, "{w}x{h} {format}: tiles differ");
+            if let Some(b) = &border {
+                ops.push(Op::Border {
+                    src: id(2),
+                    width: c(b.width),
+                    color: colour(255.0, 255.0, 0.0, 1.0),
+                });
+            }
+            if over {
+                let fg = id(ops.len() as u32 - 1);
+                ops.push(Op::Over { fg, bg: id(0) });
+            }
+            let g = graph(2, ops);
+            let r = Renderer::new(g.clone(), &[main.geometry, inset.geometry]).unwrap();
+            assert!(r.is_planar(), "{name}");
+            let ours = decode(&render(&g, &[&main, &inset], &env(0.0)));
+            let main_decode = over.then_some(&dm);
+            let (want, edgy) =
+                planar_reference(&di, main_decode, inverse(m), level, border.as_ref());
+            let worst = max_diff_except(&ours, &want, &edgy);
+            assert!(worst.iter().all(|&d| d <= 2), "{name} {format}: {worst:?}");
+        }
+    }
+}
+
+/// With a transparent outside, the blocks of MCUs that the inset's
+/// bounding box (and a pixel more) misses are the main picture's, exactly:
+/// its coefficients, copied.
+#[test]
+fn planar_path_copies_the_blocks_the_inset_misses() {
+    let (w, h) = (350usize, 202usize);
+    let format = ChromaFormat::Yuv420;
+    let a = sc(&moving_pattern(w, h, format, 2));
+    let b = sc(&moving_pattern(w, h, format, 30));
+    let (name, g) = planar_graphs(w as f64, h as f64).swap_remove(2);
+    let out = render(&g, &[&a, &b], &env(0.0));
+    // The inset: 0.7 of the frame from (w/4 + 0.3, h/5 + 0.6).
+    let (x0, y0) = (w as f64 * 0.25 + 0.3, h as f64 * 0.2 + 0.6);
+    let (x1, y1) = (x0 + 0.7 * w as f64, y0 + 0.7 * h as f64);
+    let geo = a.geometry;
+    let (mw, mh) = (f64::from(geo.mcu_width()), f64::from(geo.mcu_height()));
+    let (mut copied, mut computed) = (0, 0);
+    for addr in 0..geo.total_blocks() {
+        let (plane, bx, by) = geo.locate(addr).unwrap();
+        let (mx, my) = match plane {
+            tessera_sc::PlaneKind::Y => (bx / u32::from(geo.h_sub), by / u32::from(geo.v_sub)),
+            _ => (bx, by),
+        };
+        let (l, t) = (f64::from(mx) * mw, f64::from(my) * mh);
+        let misses = l + mw <= x0 - 2.0 || l >= x1 + 2.0 || t + mh <= y0 - 2.0 || t >= y1 + 2.0;
+        if misses {
+            assert_eq!(
+                out.blocks[addr as usize], a.blocks[addr as usize],
+                "{name}: block {addr}"
+            );
+            copied += 1;
+        } else {
+            computed += 1;
+        }
+    }
+    assert!(
+        copied > 100 && computed > 100,
+        "{copied} copied, {computed} computed"
+    );
+}
+
+/// The planar path against the general path (the same graphs with an
+/// identity adjust on top, which the planar path does not render), where
+/// they define the same thing: luma, away from the warp's edges, is the
+/// same bilinear sample of the same decode (within the round trips);
+/// chroma, sampled per plane here and from chroma repeated over its cells
+/// there, differs a little on a smooth picture.
+#[test]
+fn planar_path_agrees_with_the_general_path() {
+    let (w, h) = (192usize, 128usize);
+    let format = ChromaFormat::Yuv420;
+    let smooth = |i: u32| {
+        frame_from(w, h, format, move |p, x, y| {
+            let (x, y) = (x as f64, y as f64);
+            let v = 128.0 + 90.0 * ((x * 0.05 + f64::from(i)).sin() * (y * 0.04).cos());
+            (v + 20.0 * p as f64).clamp(0.0, 255.0) as u8
+        })
+    };
+    let (a, b) = (sc(&smooth(0)), sc(&smooth(3)));
+    for (name, g) in planar_graphs(w as f64, h as f64) {
+        if name.contains("small") || name.contains("quarter") || name.contains("shrinking") {
+            // Sampled from reduced pictures here, not there.
+            continue;
+        }
+        let mut ops: Vec<Op> = g.nodes.iter().map(|n| n.op.clone()).collect();
+        ops.push(Op::Adjust {
+            src: g.output,
+            brightness: c(0.0),
+            contrast: c(1.0),
+            saturation: c(1.0),
+        });
+        let general = graph(2, ops);
+        let geoms = [a.geometry, b.geometry];
+        assert!(Renderer::new(g.clone(), &geoms).unwrap().is_planar());
+        assert!(!Renderer::new(general.clone(), &geoms).unwrap().is_planar());
+        let x = decode(&render(&g, &[&a, &b], &env(0.0)));
+        let y = decode(&render(&general, &[&a, &b], &env(0.0)));
+        for p in 0..3 {
+            let (worst, over) = diff_stats(&x.planes[p], &y.planes[p]);
+            let samples = x.planes[p].width * x.planes[p].height;
+            // Luma: a few samples land a level further apart. Chroma: the
+            // cells the warp's edges cross (about 100 here) differ by up
+            // to the whole step, since here each chroma sample is inside
+            // or outside by its own centre, there by each pixel's.
+            let most = if p == 0 { 32 } else { samples / 40 };
+            assert!(
+                over < most,
+                "{name} plane {p}: {over} of {samples} differ by more than 1 (max {worst})"
+            );
         }
     }
 }
@@ -1193,6 +1640,83 @@ fn extreme_parameters_do_not_panic() {
     }
 }
 
+/// The planar shapes under hostile matrices (singular, huge, tiny, far
+/// away: the planar path, or the general one where its positions cannot
+/// represent the matrix), colours and border widths, on tiny frames.
+#[test]
+fn planar_path_survives_extreme_parameters() {
+    let warps = [
+        [1e9, 0.0, 0.0, 0.0, 1e9, 0.0],
+        [0.0; 6],
+        [1e-9, 0.0, 3.0, 0.0, 1e-9, 3.0],
+        [1.0, 0.0, 1e300, 0.0, 1.0, -1e300],
+        [1e200, 1e200, 1.0, -1e200, 1e200, 0.0],
+        [1e-200, 0.0, 0.0, 0.0, 1e200, 0.0],
+        [-1.0, 0.0, 5.0, 0.0, -1.0, 3.0],
+        [1e-3, 2e-3, 0.5, -3e-3, 1e-3, 0.5],
+    ];
+    for (w, h) in [(1, 1), (17, 9), (40, 24)] {
+        for format in [ChromaFormat::Yuv420, ChromaFormat::Yuv411] {
+            let a = sc(&moving_pattern(w, h, format, 1));
+            let b = sc(&moving_pattern(w, h, format, 2));
+            for (i, m) in warps.iter().enumerate() {
+                let huge = if i % 2 == 0 { 1e9 } else { -1e9 };
+                let outside = [colour(1e9, -5.0, 300.0, 7.0), colour(0.0, 0.0, 0.0, 0.0)];
+                for (k, outside) in outside.into_iter().enumerate() {
+                    let inset = graph(
+                        2,
+                        vec![
+                            Op::Source { input: 0 },
+                            Op::Source { input: 1 },
+                            Op::Warp {
+                                src: id(1),
+                                matrix: matrix(*m),
+                                outside,
+                            },
+                            Op::Border {
+                                src: id(2),
+                                width: c(if k == 0 { huge } else { f64::NAN }),
+                                color: colour(0.0, -1.0, 1e9, 0.5),
+                            },
+                            Op::Over {
+                                fg: id(3),
+                                bg: id(0),
+                            },
+                        ],
+                    );
+                    let alone = graph(
+                        1,
+                        vec![
+                            Op::Source { input: 0 },
+                            Op::Warp {
+                                src: id(0),
+                                matrix: matrix(*m),
+                                outside: colour(0.0, 0.0, 0.0, f64::NAN),
+                            },
+                        ],
+                    );
+                    for (g, inputs) in [(inset, vec![&a, &b]), (alone, vec![&a])] {
+                        let geoms: Vec<FrameGeometry> = inputs.iter().map(|i| i.geometry).collect();
+                        let mut r = Renderer::new(g.clone(), &geoms).unwrap();
+                        assert!(r.is_planar());
+                        let mut out = ScImage::zeroed(a.geometry);
+                        for band in a.geometry.bands(3) {
+                            r.render(&env(0.5), &inputs, band, &mut out).unwrap();
+                            let _ = input_demand(&g, &geoms, &env(0.5), band);
+                        }
+                        assert!(
+                            out.blocks
+                                .iter()
+                                .flatten()
+                                .all(|c| (-2048..=2047).contains(c))
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn mismatched_inputs_are_errors() {
     let g = dissolve(false);
@@ -1263,25 +1787,39 @@ fn speed_1080p() {
             ),
         ),
         (
-            "picture-in-picture (border, warp, over)",
+            "picture-in-picture (warp, border, over: planar path)",
             graph(
                 2,
                 vec![
                     Op::Source { input: 0 },
                     Op::Source { input: 1 },
-                    Op::Border {
-                        src: id(1),
-                        width: c(8.0),
-                        color: colour(255.0, 255.0, 255.0, 1.0),
-                    },
                     Op::Warp {
-                        src: id(2),
+                        src: id(1),
                         matrix: matrix([0.35, 0.0, 1200.0, 0.0, 0.35, 80.0]),
                         outside: colour(0.0, 0.0, 0.0, 0.0),
+                    },
+                    Op::Border {
+                        src: id(2),
+                        width: c(3.0),
+                        color: colour(255.0, 255.0, 255.0, 1.0),
                     },
                     Op::Over {
                         fg: id(3),
                         bg: id(0),
+                    },
+                ],
+            ),
+        ),
+        (
+            "rotation by 30 degrees over black (warp: planar path)",
+            graph(
+                2,
+                vec![
+                    Op::Source { input: 0 },
+                    Op::Warp {
+                        src: id(0),
+                        matrix: matrix(turn(30.0, 1.0, (1920.0, 1080.0), (0.0, 0.0))),
+                        outside: colour(0.0, 0.0, 0.0, 1.0),
                     },
                 ],
             ),

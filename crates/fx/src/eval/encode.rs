@@ -17,7 +17,7 @@ use super::rows::Rows;
 /// bits, so the conversion is a bit cast, which vectorizes (a saturating
 /// `as u8` does not).
 #[inline(always)]
-fn to_u8(v: f32) -> u8 {
+pub(crate) fn to_u8(v: f32) -> u8 {
     const MAGIC: f32 = 8_388_608.0;
     // (A NaN stays NaN, whose low mantissa bits are 0.)
     (v.clamp(0.0, 255.0) + MAGIC).to_bits() as u8

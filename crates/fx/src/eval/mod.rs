@@ -19,6 +19,12 @@
 //!   sample anywhere. The output pass feeds its rows, one MCU row band at a
 //!   time, to [`encode`], which subsamples chroma and runs the forward DCT
 //!   straight into the output blocks.
+//! * **Planar path.** A warp of a DCT-domain node, optionally bordered,
+//!   optionally over another DCT-domain node (`affine`, `pip`) skips the
+//!   passes: [`planar`] decodes the warp's source to 8-bit planes and
+//!   computes each output plane at its own resolution, straight into the
+//!   output blocks; blocks the inset cannot touch are copied as on the DCT
+//!   path.
 //!
 //! Pixels are `f32` Y, Cb, Cr (4:4:4, 0..255 scale) and alpha (0..1). A
 //! pixel's value is a function of its position and the inputs only, never
@@ -36,6 +42,7 @@ mod decode;
 mod encode;
 mod key;
 mod params;
+mod planar;
 mod rows;
 mod text;
 mod warp;
@@ -229,6 +236,7 @@ struct Scratch {
     /// Per node (used for titles).
     texts: Vec<TextMask>,
     encoder: BandEncoder,
+    planar: planar::Scratch,
 }
 
 /// Evaluates a graph frame after frame, keeping its scratch buffers and
@@ -240,6 +248,8 @@ pub struct Renderer {
     output: FrameGeometry,
     analysis: Analysis,
     plans: Vec<Plan>,
+    /// The graph's shape when the planar path can render it.
+    planar: Option<planar::Shape>,
     scratch: Scratch,
 }
 
@@ -359,6 +369,7 @@ impl Renderer {
             .iter()
             .map(|p| Plan::new(&graph, &analysis, p))
             .collect();
+        let planar = planar::Shape::detect(&graph, &analysis);
         let n = graph.nodes.len();
         let scratch = Scratch {
             stored: vec![Stored::default(); n],
@@ -371,6 +382,7 @@ impl Renderer {
             output,
             analysis,
             plans,
+            planar,
             scratch,
         })
     }
@@ -385,6 +397,14 @@ impl Renderer {
 
     pub fn graph(&self) -> &Arc<Graph> {
         &self.graph
+    }
+
+    /// Whether the graph has a shape the planar path renders (a warp of a
+    /// decoded picture, optionally bordered, optionally over another; see
+    /// the module documentation). A frame whose matrix it cannot
+    /// represent still takes the general path.
+    pub fn is_planar(&self) -> bool {
+        self.planar.is_some()
     }
 
     fn check(&self, inputs: &[&ScImage], region: Region, out: &ScImage) -> Result<(), FxError> {
@@ -529,6 +549,15 @@ impl Renderer {
             if let Some(combo) = &combos[graph.output.index()] {
                 dct::render_region(&Prepared::new(combo, inputs), &g, region, out);
             }
+            return Ok(());
+        }
+        if let Some((shape, frame)) = self
+            .planar
+            .as_ref()
+            .and_then(|s| Some((s, s.frame(&ops, &g)?)))
+        {
+            let scratch = &mut self.scratch.planar;
+            planar::render(scratch, shape, &frame, &combos, inputs, &g, region, out);
             return Ok(());
         }
         let demand = demand(graph, &self.analysis, &ops, &combos, &self.inputs, region);
@@ -737,9 +766,14 @@ pub fn input_demand(
     let analysis = analyze(graph, Some(inputs));
     let ops = resolve(graph, inputs, env);
     let combos = combos(graph, &analysis, &ops);
-    demand(graph, &analysis, &ops, &combos, inputs, region)
-        .inputs
-        .into_iter()
-        .map(Span::to_rect)
-        .collect()
+    let planar = planar::Shape::detect(graph, &analysis)
+        .and_then(|shape| Some((shape.frame(&ops, &inputs[0])?, shape)));
+    let need = match planar {
+        Some((frame, shape)) => {
+            let region = region_span(region, &inputs[0]);
+            shape.demand(&frame, &combos, inputs, region)
+        }
+        None => demand(graph, &analysis, &ops, &combos, inputs, region).inputs,
+    };
+    need.into_iter().map(Span::to_rect).collect()
 }

@@ -168,7 +168,7 @@ pub(crate) struct Area {
 impl Area {
     /// Columns `[first, end)` of pixels in `x0..x0 + n` whose centres lie
     /// in `lo..hi`, as offsets into the run.
-    fn columns(lo: f64, hi: f64, x0: u32, n: usize) -> (usize, usize) {
+    pub(crate) fn columns(lo: f64, hi: f64, x0: u32, n: usize) -> (usize, usize) {
         // Centre c = x + 0.5 inside [lo, hi)  <=>  x in [ceil(lo - 0.5), ceil(hi - 0.5)).
         let first = (lo - 0.5).ceil() - f64::from(x0);
         let end = (hi - 0.5).ceil() - f64::from(x0);

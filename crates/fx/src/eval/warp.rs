@@ -221,7 +221,7 @@ pub(crate) fn warp_row(
 
 /// The range of `i` (real) where `a i + b` lies in `0..limit`; everything
 /// when that cannot be told (a non-finite bound).
-fn inside(a: f64, b: f64, limit: f64) -> (f64, f64) {
+pub(crate) fn inside(a: f64, b: f64, limit: f64) -> (f64, f64) {
     let all = (f64::NEG_INFINITY, f64::INFINITY);
     if a == 0.0 {
         return if b >= 0.0 && b < limit {
