@@ -95,3 +95,89 @@ fn fused_path_equals_render_then_encode() {
 fn inputs_one() -> CoefficientImage {
     jpeg(ChromaFormat::Yuv420, 1, 90)
 }
+
+/// The fused planar path (a warp straight from the coefficients, the
+/// background's blocks computed as the encoder asks) gives the bytes of
+/// rendering the SC images and encoding them.
+#[test]
+fn fused_planar_path_equals_render_then_encode() {
+    let effects = [
+        "input a; output affine(a, rotate: 45 * t, about: (100, 60), outside: black);",
+        "input a; output affine(a, rotate: -20, scale: 0.4, about: (100, 60));",
+        "input a, b; output pip(a, b, 120, 20, scale: 0.33, border: 4, border_color: white);",
+        "input a, b; output pip(dissolve(a, b, 0.3), a, 17.5, 61.2, scale: 0.7, border: 2.5, \
+         border_color: #ff000080);",
+        "input a, b, c; output over(affine(dissolve(b, c, t), rotate: 30, scale: 0.2, \
+         translate: (40, 30), outside: #0000ff60), a);",
+    ];
+    for format in [
+        ChromaFormat::Yuv420,
+        ChromaFormat::Yuv422,
+        ChromaFormat::Yuv444,
+    ] {
+        let inputs = [
+            jpeg(format, 3, 90),
+            jpeg(format, 40, 50),
+            jpeg(format, 77, 20),
+        ];
+        let (luma, chroma) = tables_for_quality(80);
+        for source in effects {
+            let graph = Arc::new(lang::compile(source).unwrap());
+            let n = graph.inputs.len();
+            let images: Vec<ScImage> = inputs[..n]
+                .iter()
+                .map(|c| ScImage::from_jpeg(c).unwrap())
+                .collect();
+            let geometries: Vec<FrameGeometry> = images.iter().map(|i| i.geometry).collect();
+            let mut renderer = Renderer::new(graph, &geometries).unwrap();
+            assert!(renderer.is_planar(), "{source}");
+            for frame in [0u64, 12, 25] {
+                let env = Env {
+                    frame,
+                    t: frame as f64 / 25.0,
+                    params: &[],
+                };
+                let refs: Vec<&ScImage> = images.iter().collect();
+                let mut out = ScImage::zeroed(geometries[0]);
+                renderer
+                    .render(&env, &refs, geometries[0].full_region(), &mut out)
+                    .unwrap();
+                let want = out.to_jpeg_bytes(&luma, &chroma).unwrap();
+                let coefficient_refs: Vec<&CoefficientImage> = inputs[..n].iter().collect();
+                let got = renderer
+                    .planar_jpeg(&env, &coefficient_refs, &luma, &chroma)
+                    .unwrap()
+                    .expect("a planar effect");
+                assert!(got == want, "{source} {format} frame {frame}");
+            }
+            // Inputs that are not what the renderer was made for are
+            // errors, not panics.
+            let other = jpeg(ChromaFormat::Yuv411, 5, 90);
+            let wrong: Vec<&CoefficientImage> = (0..n).map(|_| &other).collect();
+            let env = Env {
+                frame: 0,
+                t: 0.0,
+                params: &[],
+            };
+            assert!(renderer.planar_jpeg(&env, &wrong, &luma, &chroma).is_err());
+            assert!(renderer.planar_jpeg(&env, &[], &luma, &chroma).is_err());
+        }
+    }
+    // Other effects decline.
+    let graph = Arc::new(lang::compile("input a; output adjust(a, brightness: 0.1);").unwrap());
+    let image = ScImage::from_jpeg(&inputs_one()).unwrap();
+    let mut renderer = Renderer::new(graph, &[image.geometry]).unwrap();
+    let (luma, chroma) = tables_for_quality(80);
+    let env = Env {
+        frame: 0,
+        t: 0.0,
+        params: &[],
+    };
+    assert!(!renderer.is_planar());
+    assert!(
+        renderer
+            .planar_jpeg(&env, &[&inputs_one()], &luma, &chroma)
+            .unwrap()
+            .is_none()
+    );
+}

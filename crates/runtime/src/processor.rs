@@ -262,12 +262,18 @@ impl Processor {
         };
         let timestamp = self.clock.timestamp(frame);
         // A whole frame on coefficients only: decode, mix and encode in
-        // one pass, block by block.
+        // one pass, block by block; or a warp (inset) on the planar path
+        // straight from the coefficients.
         if let Some(f) = &mut self.finisher
-            && renderer.output_is_dct()
+            && (renderer.output_is_dct() || renderer.is_planar())
         {
             let refs: Vec<&CoefficientImage> = coefficients.iter().map(|c| c.as_ref()).collect();
-            if let Some(jpeg) = renderer.dct_jpeg(&env, &refs, &f.luma, &f.chroma)? {
+            let jpeg = if renderer.output_is_dct() {
+                renderer.dct_jpeg(&env, &refs, &f.luma, &f.chroma)?
+            } else {
+                renderer.planar_jpeg(&env, &refs, &f.luma, &f.chroma)?
+            };
+            if let Some(jpeg) = jpeg {
                 let packets = f
                     .payloader
                     .packetize(&jpeg, timestamp)

@@ -110,6 +110,26 @@ impl Combo {
     }
 }
 
+/// Where the planar path reads a DCT-domain node's blocks (dequantized
+/// coefficients, by SC address).
+pub(crate) trait Blocks {
+    /// Blocks `addr..addr + n` of plane `p` (in [`PLANES`] order) into
+    /// `out[..n]`.
+    fn run(&self, p: usize, addr: usize, n: usize, out: &mut [[i16; 64]]);
+
+    /// The same blocks, borrowed where they need no computing.
+    fn blocks<'s>(
+        &'s self,
+        p: usize,
+        addr: usize,
+        n: usize,
+        scratch: &'s mut [[i16; 64]],
+    ) -> &'s [[i16; 64]] {
+        self.run(p, addr, n, scratch);
+        &scratch[..n]
+    }
+}
+
 /// A [`Combo`] ready to compute blocks of one frame.
 #[derive(Debug)]
 pub(crate) struct Prepared<'a> {
@@ -219,6 +239,22 @@ impl<'a> Prepared<'a> {
     }
 }
 
+impl Blocks for Prepared<'_> {
+    fn run(&self, p: usize, addr: usize, n: usize, out: &mut [[i16; 64]]) {
+        Prepared::run(self, p, addr, n, out)
+    }
+
+    fn blocks<'s>(
+        &'s self,
+        p: usize,
+        addr: usize,
+        n: usize,
+        scratch: &'s mut [[i16; 64]],
+    ) -> &'s [[i16; 64]] {
+        Prepared::blocks(self, p, addr, n, scratch)
+    }
+}
+
 /// A [`Combo`] computing one block at a time from input blocks handed in
 /// (the fused decode-mix-encode path), with exactly [`Prepared::run`]'s
 /// arithmetic.
@@ -286,6 +322,136 @@ impl BlockKernel {
             }
         }
     }
+}
+
+/// An input of the fused JPEG paths: its quantized coefficients and the
+/// dequantization table of each component (JPEG order Y, Cb, Cr).
+pub(crate) type JpegInput<'a> = (&'a tessera_jpeg::CoefficientImage, [[i16; 64]; 3]);
+
+/// A [`Combo`] computed from the inputs' quantized JPEG coefficients,
+/// dequantized block by block as they are read (as
+/// [`tessera_sc::ScImage::set_from_jpeg`] does), with [`BlockKernel`]'s
+/// arithmetic: the same blocks as [`Prepared`] over the SC images of the
+/// same JPEGs, with no frame of coefficients stored.
+pub(crate) struct JpegBlocks<'a> {
+    kernel: BlockKernel,
+    /// Per term of the combination.
+    inputs: Vec<JpegInput<'a>>,
+    geometry: FrameGeometry,
+}
+
+/// The JPEG component (Y, Cb, Cr) of each SC plane in [`PLANES`] order.
+pub(crate) const COMPONENT_OF: [usize; 3] = [0, 2, 1];
+
+impl<'a> JpegBlocks<'a> {
+    /// `inputs` are the combination's terms' inputs, in the order of
+    /// [`BlockKernel::inputs`] of `kernel`.
+    pub(crate) fn new(
+        kernel: BlockKernel,
+        inputs: Vec<JpegInput<'a>>,
+        geometry: FrameGeometry,
+    ) -> JpegBlocks<'a> {
+        JpegBlocks {
+            kernel,
+            inputs,
+            geometry,
+        }
+    }
+}
+
+impl Blocks for JpegBlocks<'_> {
+    fn run(&self, p: usize, addr: usize, n: usize, out: &mut [[i16; 64]]) {
+        if let Some((_, bx, by)) = self.geometry.locate(addr as u32) {
+            self.run_at(p, (bx as usize, by as usize), &mut out[..n]);
+        }
+    }
+}
+
+impl JpegBlocks<'_> {
+    /// Blocks `(bx, by)..(bx + out.len(), by)` of plane `p` (in [`PLANES`]
+    /// order) into `out`.
+    pub(crate) fn run_at(&self, p: usize, (bx, by): (usize, usize), out: &mut [[i16; 64]]) {
+        let comp = COMPONENT_OF[p];
+        let zero = [0i16; 64];
+        let read = |(image, tables): &JpegInput<'_>, k: usize, block: &mut [i16; 64]| {
+            let c = &image.components[comp];
+            let x = bx + k;
+            let src = if x < c.blocks_wide && by < c.blocks_high {
+                c.block(x, by)
+            } else {
+                &zero
+            };
+            tessera_sc::dequantize(src, &tables[comp], block);
+        };
+        for (k, o) in out.iter_mut().enumerate() {
+            match &self.inputs[..] {
+                [] => self.kernel.block(p, &[], o),
+                [a] => {
+                    let mut x = [0i16; 64];
+                    read(a, k, &mut x);
+                    self.kernel.block(p, &[&x], o);
+                }
+                [a, b] => {
+                    let (mut x, mut y) = ([0i16; 64], [0i16; 64]);
+                    read(a, k, &mut x);
+                    read(b, k, &mut y);
+                    self.kernel.block(p, &[&x, &y], o);
+                }
+                many => {
+                    let mut blocks = vec![[0i16; 64]; many.len()];
+                    for (input, block) in many.iter().zip(&mut blocks) {
+                        read(input, k, block);
+                    }
+                    let refs: Vec<&[i16; 64]> = blocks.iter().collect();
+                    self.kernel.block(p, &refs, o);
+                }
+            }
+        }
+    }
+}
+
+/// Inputs `which` of `inputs` (the renderer's, made for `geometries`),
+/// each with its components' dequantization tables (JPEG order Y, Cb,
+/// Cr), checked against the geometry it was made for.
+pub(crate) fn jpeg_inputs<'a>(
+    geometries: &[FrameGeometry],
+    inputs: &[&'a tessera_jpeg::CoefficientImage],
+    which: impl Iterator<Item = usize>,
+) -> Result<Vec<JpegInput<'a>>, crate::error::FxError> {
+    use crate::error::FxError;
+    if inputs.len() != geometries.len() {
+        return Err(FxError::Input(format!(
+            "{} input frames for a renderer made for {}",
+            inputs.len(),
+            geometries.len()
+        )));
+    }
+    let mut terms = Vec::new();
+    for i in which {
+        let (image, g) = (inputs[i], geometries[i]);
+        let matches = image.colour == tessera_jpeg::Colour::YCbCr
+            && image.components.len() == 3
+            && image.chroma_format() == Some(g.chroma_format())
+            && image.width == usize::from(g.true_width)
+            && image.height == usize::from(g.true_height);
+        if !matches {
+            return Err(FxError::Input(format!(
+                "input {i} is not the {}x{} {} picture the renderer was made for",
+                g.true_width,
+                g.true_height,
+                g.chroma_format()
+            )));
+        }
+        let mut tables = [[0i16; 64]; 3];
+        for (c, t) in tables.iter_mut().enumerate() {
+            let q = image
+                .quant_table(c)
+                .map_err(|e| FxError::Input(format!("input {i}: {e}")))?;
+            *t = tessera_sc::dequantize_table(q);
+        }
+        terms.push((image, tables));
+    }
+    Ok(terms)
 }
 
 /// Q14 sum to a clamped coefficient, rounding to nearest, ties to even.

@@ -49,14 +49,14 @@ mod warp;
 
 use std::sync::Arc;
 
-use tessera_sc::{FrameGeometry, Region, ScImage};
+use tessera_sc::{FrameGeometry, PlaneKind, Region, ScImage};
 
 use crate::analysis::{Analysis, Domain, analyze};
 use crate::error::FxError;
 use crate::expr::Env;
 use crate::graph::{Graph, NodeId, Op};
 
-use dct::{Combo, Prepared};
+use dct::{Combo, JpegBlocks, Prepared};
 use decode::BandDecoder;
 use encode::BandEncoder;
 use params::{FrameOp, resolve};
@@ -237,6 +237,8 @@ struct Scratch {
     texts: Vec<TextMask>,
     encoder: BandEncoder,
     planar: planar::Scratch,
+    /// The output of the fused planar path (only the blocks it computes).
+    planar_out: Option<ScImage>,
 }
 
 /// Evaluates a graph frame after frame, keeping its scratch buffers and
@@ -261,6 +263,12 @@ struct Demand {
     /// Per input: the pixels read.
     inputs: Vec<Span>,
 }
+
+/// The combination of nothing (a node no combination was made for).
+static NONE: Combo = Combo {
+    terms: Vec::new(),
+    dc: [0.0; 3],
+};
 
 /// Per node: the flattened coefficient combination of sources and
 /// DCT-domain nodes, for the frame whose parameters are `ops`.
@@ -529,6 +537,80 @@ impl Renderer {
         Ok(Some(jpeg))
     }
 
+    /// The fused path of an effect the planar path renders (see
+    /// [`Renderer::is_planar`]): output frame `env` as a baseline JPEG, as
+    /// [`Renderer::dct_jpeg`] makes it, straight from the inputs'
+    /// quantized coefficients: the warp's source and the background are
+    /// dequantized block by block as they are read, the blocks the inset
+    /// touches are computed first, and the others are the background's,
+    /// computed as the encoder asks for them. No SC image of the inputs is
+    /// made. The bytes equal rendering the whole frame with
+    /// [`Renderer::render`] from [`ScImage::from_jpeg`] of the same inputs
+    /// and [`ScImage::to_jpeg_bytes`]. `Ok(None)` when the planar path
+    /// does not render this frame.
+    pub fn planar_jpeg(
+        &mut self,
+        env: &Env<'_>,
+        inputs: &[&tessera_jpeg::CoefficientImage],
+        luma: &tessera_jpeg::QuantTable,
+        chroma: &tessera_jpeg::QuantTable,
+    ) -> Result<Option<Vec<u8>>, FxError> {
+        let Some(shape) = &self.planar else {
+            return Ok(None);
+        };
+        let g = self.output;
+        let graph = &*self.graph;
+        let ops = resolve(graph, &self.inputs, env);
+        let Some(frame) = shape.frame(&ops, &g) else {
+            return Ok(None);
+        };
+        let combos = combos(graph, &self.analysis, &ops);
+        let blocks = |node: usize| -> Result<JpegBlocks<'_>, FxError> {
+            let kernel = dct::BlockKernel::new(combos[node].as_ref().unwrap_or(&NONE));
+            let terms = dct::jpeg_inputs(&self.inputs, inputs, kernel.inputs())?;
+            Ok(JpegBlocks::new(kernel, terms, g))
+        };
+        let src = blocks(shape.src)?;
+        let base = shape.base.map(blocks).transpose()?;
+        let scratch = &mut self.scratch;
+        let out = match &mut scratch.planar_out {
+            Some(out) if out.geometry == g => out,
+            slot => slot.insert(ScImage::zeroed(g)),
+        };
+        let region = g.full_region();
+        planar::render(
+            &mut scratch.planar,
+            &frame,
+            (&src, base.as_ref()),
+            &g,
+            (region, false),
+            out,
+        );
+        let touched = &scratch.planar.touched;
+        let (hs, vs) = (u32::from(g.h_sub), u32::from(g.v_sub));
+        // SC plane index (Y, Cr, Cb) and plane of each JPEG component.
+        const PLANE_OF: [(usize, PlaneKind); 3] =
+            [(0, PlaneKind::Y), (2, PlaneKind::Cb), (1, PlaneKind::Cr)];
+        let jpeg = tessera_sc::jpeg_from_blocks(&g, luma, chroma, |comp, bx, by, block| {
+            let (p, plane) = PLANE_OF[comp];
+            let (bx, by) = (bx as u32, by as u32);
+            let addr = g.address(plane, bx, by) as usize;
+            let (mx, my) = match plane {
+                PlaneKind::Y => (bx / hs, by / vs),
+                _ => (bx, by),
+            };
+            let (c0, c1) = touched[my as usize];
+            match &base {
+                Some(base) if !(c0..c1).contains(&mx) => {
+                    let at = (bx as usize, by as usize);
+                    base.run_at(p, at, std::slice::from_mut(block))
+                }
+                _ => *block = out.blocks[addr],
+            }
+        })?;
+        Ok(Some(jpeg))
+    }
+
     /// Computes the blocks of `region` of the output frame described by
     /// `env` into `out` (which has the output geometry); blocks outside
     /// `region` are left as they are.
@@ -556,8 +638,12 @@ impl Renderer {
             .as_ref()
             .and_then(|s| Some((s, s.frame(&ops, &g)?)))
         {
+            let prepared =
+                |node: usize| Prepared::new(combos[node].as_ref().unwrap_or(&NONE), inputs);
+            let (src, base) = (prepared(shape.src), shape.base.map(prepared));
             let scratch = &mut self.scratch.planar;
-            planar::render(scratch, shape, &frame, &combos, inputs, &g, region, out);
+            let blocks = (&src, base.as_ref());
+            planar::render(scratch, &frame, blocks, &g, (region, true), out);
             return Ok(());
         }
         let demand = demand(graph, &self.analysis, &ops, &combos, &self.inputs, region);
@@ -621,13 +707,9 @@ impl<'a> PassRun<'a> {
             .decoders
             .resize_with(plan.decoders, BandDecoder::default);
         scratch.slots.resize_with(plan.steps.len(), Rows::default);
-        static EMPTY: Combo = Combo {
-            terms: Vec::new(),
-            dc: [0.0; 3],
-        };
         for step in &plan.steps {
             if let Step::Coeffs { node, decoder } = *step {
-                let combo = combos[node].as_ref().unwrap_or(&EMPTY);
+                let combo = combos[node].as_ref().unwrap_or(&NONE);
                 // A pixel-domain source keeps its own geometry.
                 let g = match ops[node] {
                     FrameOp::Source { input } => geometries[input],

@@ -50,7 +50,7 @@ use crate::analysis::{Analysis, Domain};
 use crate::graph::{Graph, Op};
 
 use super::Span;
-use super::dct::{Combo, PLANES, Prepared};
+use super::dct::{Blocks, Combo, PLANES};
 use super::encode::to_u8;
 use super::params::FrameOp;
 use super::rows::{Area, Px, over_px};
@@ -72,10 +72,10 @@ const ONES: [u16; 64] = [1; 64];
 pub(crate) struct Shape {
     warp: usize,
     /// The warp's source, a DCT-domain node.
-    src: usize,
+    pub src: usize,
     border: Option<usize>,
     /// What the warp is composited over, a DCT-domain node.
-    base: Option<usize>,
+    pub base: Option<usize>,
 }
 
 impl Shape {
@@ -273,7 +273,7 @@ const CHANNEL_OF: [usize; 3] = [0, 2, 1];
 /// Inverse-DCTs blocks `addr..addr + n` of SC plane `p` of `src`, side by
 /// side, into `buf` from `off` (rows `stride` apart).
 fn decode_blocks(
-    src: &Prepared<'_>,
+    src: &impl Blocks,
     (p, addr, n): (usize, usize, usize),
     scratch: &mut Vec<[i16; 64]>,
     buf: &mut [u8],
@@ -299,19 +299,28 @@ fn reduce<const F: usize>(
     out_stride: usize,
 ) {
     let width = out_stride.min(stride / F);
-    let mut sums = vec![0u16; width];
+    let half = (F * F / 2) as u16;
+    let shift = (F * F).trailing_zeros();
     for y in 0..rows / F {
-        sums.fill(0);
-        for r in 0..F {
-            let line = &src[(y * F + r) * stride..][..width * F];
-            for (s, cell) in sums.iter_mut().zip(line.chunks_exact(F)) {
-                *s += cell.iter().map(|&v| u16::from(v)).sum::<u16>();
+        let lines: [&[u8]; F] = std::array::from_fn(|r| &src[(y * F + r) * stride..][..width * F]);
+        let out = &mut out[y * out_stride..][..width];
+        if F == 2 {
+            // Pairs of pairs, in a form that vectorizes.
+            let (top, bottom) = (lines[0].chunks_exact(2), lines[1].chunks_exact(2));
+            for ((o, t), b) in out.iter_mut().zip(top).zip(bottom) {
+                let sum = u16::from(t[0]) + u16::from(t[1]) + u16::from(b[0]) + u16::from(b[1]);
+                *o = ((sum + half) >> shift) as u8;
             }
+            continue;
         }
-        let half = (F * F / 2) as u16;
-        let shift = (F * F).trailing_zeros();
-        for (o, s) in out[y * out_stride..][..width].iter_mut().zip(&sums) {
-            *o = ((s + half) >> shift) as u8;
+        for (x, o) in out.iter_mut().enumerate() {
+            let mut sum = 0u16;
+            for line in &lines {
+                for &v in &line[x * F..x * F + F] {
+                    sum += u16::from(v);
+                }
+            }
+            *o = ((sum + half) >> shift) as u8;
         }
     }
 }
@@ -321,7 +330,7 @@ impl Picture {
     /// 1/2^level resolution.
     fn decode(
         &mut self,
-        src: &Prepared<'_>,
+        src: &impl Blocks,
         g: &FrameGeometry,
         (span, level): (Span, u32),
         scratch: &mut Vec<[i16; 64]>,
@@ -403,6 +412,9 @@ pub(crate) struct Scratch {
     /// A line of `B` under a border.
     under: Vec<u8>,
     blocks: Vec<[i16; 64]>,
+    /// Per MCU row of the frame: the MCU columns computed by the last
+    /// render (the others are `B`'s blocks).
+    pub touched: Vec<(u32, u32)>,
 }
 
 /// What one output line is composited from.
@@ -570,36 +582,31 @@ fn sample_run(
     }
 }
 
-/// Renders `region` of the output (geometry `g`) into `out`.
-#[allow(clippy::too_many_arguments)]
+/// Renders `region` of the output (geometry `g`) into `out`: the warp of
+/// `src`'s blocks over `base`'s. The blocks of the MCUs the warped picture
+/// misses are `base`'s, copied into `out` when `copy`, else left as they
+/// are; either way `scratch.touched` tells which MCUs were computed.
 pub(crate) fn render(
     scratch: &mut Scratch,
-    shape: &Shape,
     frame: &Frame,
-    combos: &[Option<Combo>],
-    images: &[&ScImage],
+    (src, base): (&impl Blocks, Option<&impl Blocks>),
     g: &FrameGeometry,
-    region: Region,
+    (region, copy): (Region, bool),
     out: &mut ScImage,
 ) {
-    static EMPTY: Combo = Combo {
-        terms: Vec::new(),
-        dc: [0.0; 3],
-    };
-    let prepared = |node: usize| Prepared::new(combos[node].as_ref().unwrap_or(&EMPTY), images);
-    let base = shape.base.map(prepared);
-    let src = prepared(shape.src);
     let Scratch {
         source,
         band,
         under,
         blocks,
+        touched,
     } = scratch;
+    touched.resize((g.bh() / u32::from(g.v_sub)) as usize, (0, 0));
     let true_region = super::region_span(region, g);
     let span = frame.source_span(true_region, g);
     let decoded = frame.inverse.is_some() && !span.is_empty();
     if decoded {
-        source.decode(&src, g, (span, frame.level), blocks);
+        source.decode(src, g, (span, frame.level), blocks);
     }
     let (mw, mh) = (g.mcu_width(), g.mcu_height());
     let (hs, vs) = (u32::from(g.h_sub), u32::from(g.v_sub));
@@ -624,8 +631,9 @@ pub(crate) fn render(
             let (c0, c1) = (c0.clamp(rc0, rc1), c1.clamp(rc0, rc1));
             if c0 < c1 { (c0, c1) } else { (rc0, rc0) }
         };
+        touched[r as usize] = (tc0, tc1);
         // The rest is the base's blocks.
-        if let Some(base) = &base {
+        if let (Some(base), true) = (base, copy) {
             for (c0, c1) in [(rc0, tc0), (tc1, rc1)] {
                 if c0 >= c1 {
                     continue;
@@ -660,7 +668,7 @@ pub(crate) fn render(
             let lines = per_y as usize * 8;
             let buf = &mut band[ch];
             buf.resize(stride * lines, 0);
-            if let Some(base) = &base {
+            if let Some(base) = base {
                 for j in 0..per_y {
                     let addr = g.address(plane, tc0 * per_x, r * per_y + j) as usize;
                     let at = (p, addr, cols * per_x as usize);
