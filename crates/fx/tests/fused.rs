@@ -109,6 +109,8 @@ fn fused_planar_path_equals_render_then_encode() {
          border_color: #ff000080);",
         "input a, b, c; output over(affine(dissolve(b, c, t), rotate: 30, scale: 0.2, \
          translate: (40, 30), outside: #0000ff60), a);",
+        "input a; output affine(fade(a, 0.4, color: #204060), rotate: 10, scale: 0.9, \
+         about: (100, 60));",
     ];
     for format in [
         ChromaFormat::Yuv420,

@@ -587,23 +587,28 @@ impl Renderer {
             out,
         );
         let touched = &scratch.planar.touched;
-        let (hs, vs) = (u32::from(g.h_sub), u32::from(g.v_sub));
+        let (hs, vs) = (g.h_sub as usize, g.v_sub as usize);
         // SC plane index (Y, Cr, Cb) and plane of each JPEG component.
         const PLANE_OF: [(usize, PlaneKind); 3] =
             [(0, PlaneKind::Y), (2, PlaneKind::Cb), (1, PlaneKind::Cr)];
+        // First address and block columns of each component's plane.
+        let layout = PLANE_OF.map(|(_, plane)| {
+            let first = g.plane_base(plane) as usize;
+            (first, g.plane_blocks(plane).0 as usize)
+        });
         let jpeg = tessera_sc::jpeg_from_blocks(&g, luma, chroma, |comp, bx, by, block| {
-            let (p, plane) = PLANE_OF[comp];
-            let (bx, by) = (bx as u32, by as u32);
-            let addr = g.address(plane, bx, by) as usize;
-            let (mx, my) = match plane {
-                PlaneKind::Y => (bx / hs, by / vs),
-                _ => (bx, by),
+            let p = PLANE_OF[comp].0;
+            let addr = layout[comp].0 + by * layout[comp].1 + bx;
+            let (mx, my) = if comp == 0 {
+                (bx / hs, by / vs)
+            } else {
+                (bx, by)
             };
-            let (c0, c1) = touched[my as usize];
+            let mx = mx as u32;
+            let (c0, c1) = touched[my];
             match &base {
                 Some(base) if !(c0..c1).contains(&mx) => {
-                    let at = (bx as usize, by as usize);
-                    base.run_at(p, at, std::slice::from_mut(block))
+                    base.run_at(p, (bx, by), std::slice::from_mut(block))
                 }
                 _ => *block = out.blocks[addr],
             }

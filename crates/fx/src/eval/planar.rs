@@ -706,10 +706,10 @@ pub(crate) fn render(
                 buf.copy_within((true_lines - 1) * stride..true_lines * stride, l * stride);
             }
             for j in 0..per_y {
+                let first = g.address(plane, tc0 * per_x, r * per_y + j) as usize;
                 for b in 0..cols * per_x as usize {
-                    let addr = g.address(plane, tc0 * per_x + b as u32, r * per_y + j) as usize;
                     let src = &buf[j as usize * 8 * stride + 8 * b..];
-                    tessera_dsp::fdct_8x8_u8(src, stride, &mut out.blocks[addr]);
+                    tessera_dsp::fdct_8x8_u8(src, stride, &mut out.blocks[first + b]);
                 }
             }
         }
