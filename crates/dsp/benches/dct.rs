@@ -1,5 +1,5 @@
-//! DCT kernel throughput, per kernel table (scalar and, where the CPU has
-//! it, AVX2), in blocks per second.
+//! DCT and DCT-domain mix kernel throughput, per kernel table (scalar and,
+//! where the CPU has it, AVX2), in blocks per second.
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use tessera_dsp::Kernels;
@@ -133,5 +133,58 @@ fn bench_fdct(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_idct, bench_fdct);
+/// The two-input mix of a dissolve (weights 0.3 / 0.7, a DC offset),
+/// quantized with a typical table: input blocks in L2, so this measures
+/// the kernel rather than the memory system.
+fn bench_mix(c: &mut Criterion) {
+    use tessera_dsp::mix::{Mix, MixTerm};
+    let quant: [u16; 64] = core::array::from_fn(|i| 4 + i as u16);
+    let out_quant: [u16; 64] = core::array::from_fn(|i| 3 + i as u16 / 2);
+    let mix = Mix::new(
+        &[
+            MixTerm {
+                quant,
+                weight: 4915,
+            },
+            MixTerm {
+                quant,
+                weight: 11469,
+            },
+        ],
+        100 << 14,
+        &out_quant,
+    )
+    .expect("two terms");
+    let (typical, dense) = (typical_blocks(3), dense_blocks(4));
+    let dc_only: Vec<[i16; 64]> = typical
+        .iter()
+        .map(|b| {
+            let mut d = [0i16; 64];
+            d[0] = b[0];
+            d
+        })
+        .collect();
+    let mut g = c.benchmark_group("mix_quantize");
+    g.throughput(Throughput::Elements(BLOCKS as u64));
+    let mut out = [0i16; 64];
+    for k in tables() {
+        for (label, a, b) in [
+            ("typical", &typical, &dense),
+            ("dense", &dense, &dense),
+            ("dc_only", &dc_only, &dc_only),
+        ] {
+            g.bench_function(BenchmarkId::new(k.name, label), |bench| {
+                bench.iter(|| {
+                    for (x, y) in a.iter().zip(b.iter().rev()) {
+                        (k.mix_quantize)(&mix, black_box(&[x, y]), &mut out);
+                        black_box(&out);
+                    }
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_idct, bench_fdct, bench_mix);
 criterion_main!(benches);

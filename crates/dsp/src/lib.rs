@@ -1,16 +1,18 @@
 //! Signal-processing kernels for tessera: the 8x8 DCT pair of JPEG
-//! (ITU-T T.81 A.3.3), quantization, colour conversion, and bilinear
-//! sampling of 8-bit planes (affine warps).
+//! (ITU-T T.81 A.3.3), quantization, the DCT-domain mix of quantized
+//! blocks, colour conversion, and bilinear sampling of 8-bit planes
+//! (affine warps).
 //!
 //! # Kernels and dispatch
 //!
-//! [`dct`] and [`bilinear`] hold the portable reference kernels. `arch`
-//! holds the AVX2 versions, which run the same arithmetic lane for lane and
-//! are tested to give bit-identical results. [`Kernels::detect`] is the one
-//! place that chooses between them; the free functions ([`fdct_8x8_u8`],
-//! [`fdct_8x8`], [`idct_8x8`], [`dequant_idct_put`], [`bilinear_line`]) go
-//! through that choice, made once and cached. Hot loops may take the table
-//! once with [`kernels`] and call the function pointers directly.
+//! [`dct`], [`mix`] and [`bilinear`] hold the portable reference kernels.
+//! `arch` holds the AVX2 versions, which run the same arithmetic lane for
+//! lane and are tested to give bit-identical results. [`Kernels::detect`]
+//! is the one place that chooses between them; the free functions
+//! ([`fdct_8x8_u8`], [`fdct_8x8`], [`idct_8x8`], [`dequant_idct_put`],
+//! [`bilinear_line`], [`mix_quantize`]) go through that choice, made once
+//! and cached. Hot loops may take the table once with [`kernels`] and call
+//! the function pointers directly.
 //!
 //! Setting the environment variable **`TESSERA_CPU=scalar`** forces the
 //! portable kernels (for debugging and for comparing speed); any other value,
@@ -36,6 +38,7 @@
 pub mod bilinear;
 pub mod color;
 pub mod dct;
+pub mod mix;
 pub mod quant;
 
 mod arch;
@@ -61,6 +64,8 @@ pub struct Kernels {
     pub fdct_8x8_u8: fn(&[u8], usize, &mut [i16; 64]),
     /// See [`bilinear_line`].
     pub bilinear_line: fn(&Plane<'_>, i32, i32, i32, i32, &mut [u8]),
+    /// See [`mix_quantize`].
+    pub mix_quantize: fn(&mix::Mix, &[&[i16; 64]], &mut [i16; 64]),
 }
 
 impl Kernels {
@@ -73,6 +78,7 @@ impl Kernels {
             dequant_idct_put: dct::dequant_idct_put,
             fdct_8x8_u8: dct::fdct_8x8_u8,
             bilinear_line: bilinear::bilinear_line,
+            mix_quantize: mix::mix_quantize,
         }
     }
 
@@ -165,4 +171,12 @@ pub fn dequant_idct_put(coeffs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], s
 #[inline]
 pub fn bilinear_line(plane: &Plane<'_>, u: i32, v: i32, du: i32, dv: i32, out: &mut [u8]) {
     (kernels().bilinear_line)(plane, u, v, du, dv, out)
+}
+
+/// The DCT-domain mix of quantized blocks, quantized with the output
+/// table: see [`mix`] for the steps and [`mix::mix_quantize`] for the
+/// reference. `blocks[i]` is term `i`'s block.
+#[inline]
+pub fn mix_quantize(mix: &mix::Mix, blocks: &[&[i16; 64]], out: &mut [i16; 64]) {
+    (kernels().mix_quantize)(mix, blocks, out)
 }

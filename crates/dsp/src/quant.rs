@@ -55,8 +55,8 @@ fn signed(c: i16, mag: u32) -> i16 {
 /// (natural images have unpredictable coefficient signs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuantRecip {
-    half: [u32; 64],
-    mul: [u32; 64],
+    pub(crate) half: [u32; 64],
+    pub(crate) mul: [u32; 64],
 }
 
 impl QuantRecip {

@@ -297,3 +297,98 @@ fn bilinear_line_matches_f64_interpolation() {
         }
     }
 }
+
+/// A block for the mix: any of `block`'s shapes, or one whose non-zero
+/// coefficients stop at a random row (so that every number of skipped
+/// 16-coefficient chunks is exercised).
+fn mix_block(rng: &mut Rng, i: usize) -> [i16; 64] {
+    if i.is_multiple_of(3) {
+        let rows = rng.range(0, 8) as usize;
+        let mut b = [0i16; 64];
+        for c in b.iter_mut().take(rows * 8) {
+            if rng.next_u64().is_multiple_of(3) {
+                *c = rng.range(-2100, 2100) as i16;
+            }
+        }
+        b
+    } else {
+        block(rng, i)
+    }
+}
+
+fn weight(rng: &mut Rng) -> i16 {
+    match rng.next_u64() % 4 {
+        0 => rng.next_u64() as i16,
+        1 => rng.range(0, 1 << 14) as i16,
+        2 => [0, 1 << 13, 1 << 14, -(1 << 14), i16::MIN, i16::MAX][rng.range(0, 5) as usize],
+        _ => rng.range(-(1 << 15) + 1, (1 << 15) - 1) as i16,
+    }
+}
+
+#[test]
+fn mix_quantize_bit_exact() {
+    use tessera_dsp::mix::{MAX_DC, MAX_TERMS, Mix, MixTerm};
+    let Some(avx) = avx2_or_skip() else { return };
+    let scalar = Kernels::scalar();
+    let mut rng = Rng(9);
+    for i in 0..40_000 {
+        let n = match i % 5 {
+            0 => 1,
+            1 | 2 => 2,
+            3 => rng.range(0, 4) as usize,
+            _ => rng.range(0, MAX_TERMS as i32) as usize,
+        };
+        let terms: Vec<MixTerm> = (0..n)
+            .map(|t| MixTerm {
+                quant: quant(&mut rng, i + t),
+                weight: weight(&mut rng),
+            })
+            .collect();
+        let dc = match rng.next_u64() % 3 {
+            0 => 0,
+            1 => rng.range(-MAX_DC, MAX_DC),
+            _ => rng.range(-(2048 << 14), 2048 << 14),
+        };
+        let out_quant = quant(&mut rng, i / 4);
+        let mix = Mix::new(&terms, dc, &out_quant).expect("at most MAX_TERMS");
+        let blocks: Vec<[i16; 64]> = (0..n).map(|t| mix_block(&mut rng, i + t)).collect();
+        let refs: Vec<&[i16; 64]> = blocks.iter().collect();
+        // Fewer blocks than terms: the missing ones count as zero.
+        let given = if i.is_multiple_of(97) { n / 2 } else { n };
+        let (mut s, mut v) = ([1; 64], [2; 64]);
+        (scalar.mix_quantize)(&mix, &refs[..given], &mut s);
+        (avx.mix_quantize)(&mix, &refs[..given], &mut v);
+        assert_eq!(
+            s, v,
+            "terms {terms:?} dc {dc} out {out_quant:?} blocks {blocks:?}"
+        );
+    }
+}
+
+/// Every 12-bit mixed value against every output table entry: the
+/// quantizing step of the AVX2 kernel is exact for all of them.
+#[test]
+fn mix_quantize_every_value_and_divisor() {
+    use tessera_dsp::mix::{Mix, MixTerm};
+    let Some(avx) = avx2_or_skip() else { return };
+    let scalar = Kernels::scalar();
+    // One term, weight 1, step 1: the mixed value is the input clamped.
+    let term = MixTerm {
+        quant: [1; 64],
+        weight: 1 << 14,
+    };
+    let values: Vec<i16> = (-2048..=2047).collect();
+    let mut divisors: Vec<u16> = (0..=1024).collect();
+    divisors.extend((1025..=u16::MAX).step_by(61));
+    divisors.extend([2047, 2048, 2049, 4095, 4096, 32767, 32768, 65534, 65535]);
+    for d in divisors {
+        let mix = Mix::new(&[term], 0, &[d; 64]).unwrap();
+        for chunk in values.chunks_exact(64) {
+            let block: &[i16; 64] = chunk.try_into().unwrap();
+            let (mut s, mut v) = ([0; 64], [0; 64]);
+            (scalar.mix_quantize)(&mix, &[block], &mut s);
+            (avx.mix_quantize)(&mix, &[block], &mut v);
+            assert_eq!(s, v, "divisor {d}");
+        }
+    }
+}

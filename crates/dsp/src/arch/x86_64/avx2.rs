@@ -29,6 +29,7 @@ pub(crate) fn kernels() -> Option<Kernels> {
         dequant_idct_put,
         fdct_8x8_u8,
         bilinear_line,
+        mix_quantize: super::avx2_mix::mix_quantize,
     })
 }
 
