@@ -264,6 +264,43 @@ where
     encode_quantized(geometry, luma, chroma, &mut source)
 }
 
+/// Encodes a frame of `geometry` whose blocks `block` computes *already
+/// quantized* with `luma` (component 0) and `chroma` (components 1 and 2)
+/// as the encoder asks for them (`block(component, bx, by, out)`, JPEG
+/// component order Y, Cb, Cr): for callers that fuse quantization into
+/// their own kernel (the effects' DCT-domain mix). Baseline JPEG, Annex K
+/// Huffman tables, as [`ScImage::to_jpeg_bytes`] writes. No frame of
+/// coefficients is ever stored.
+pub fn jpeg_from_quantized_blocks<F>(
+    geometry: &FrameGeometry,
+    luma: &QuantTable,
+    chroma: &QuantTable,
+    block: F,
+) -> Result<Vec<u8>, ScError>
+where
+    F: FnMut(usize, usize, usize, &mut [i16; 64]),
+{
+    let mut source = Quantized {
+        block,
+        scratch: [0; 64],
+    };
+    encode_quantized(geometry, luma, chroma, &mut source)
+}
+
+/// Hands the encoder blocks its caller quantized.
+struct Quantized<F> {
+    block: F,
+    scratch: [i16; 64],
+}
+
+impl<F: FnMut(usize, usize, usize, &mut [i16; 64])> tessera_jpeg::BlockSource for Quantized<F> {
+    #[inline]
+    fn block(&mut self, comp: usize, bx: usize, by: usize) -> &[i16; 64] {
+        (self.block)(comp, bx, by, &mut self.scratch);
+        &self.scratch
+    }
+}
+
 /// Quantizes generated blocks as the JPEG encoder asks for them.
 struct Generated<F> {
     block: F,

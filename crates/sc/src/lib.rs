@@ -30,6 +30,8 @@ pub use assembler::{AssembledFrame, Assembler, AssemblerConfig, AssemblerStats};
 pub use error::{Invalid, ScError};
 pub use geometry::{FrameGeometry, PlaneKind, Region};
 pub use header::ScHeader;
-pub use image::{ScImage, dequantize, dequantize_table, jpeg_from_blocks};
+pub use image::{
+    ScImage, dequantize, dequantize_table, jpeg_from_blocks, jpeg_from_quantized_blocks,
+};
 pub use merge::Merger;
 pub use packetizer::{Packetizer, PacketizerConfig, PacketizerStats, RateLimit};

@@ -8,7 +8,14 @@
 //! vectorizes; extreme weights (|w| >= 2, from mix amounts far outside
 //! 0..1) take a scalar `f64` loop instead. Either way each coefficient is
 //! rounded to nearest and clamped to -2048..2047.
+//!
+//! Whole frames finished as JPEG ([`quantizing_mixes`]) run the
+//! fixed-point combination through `tessera_dsp`'s fused kernel, which
+//! dequantizes the inputs' blocks, mixes and quantizes in one pass with
+//! the same integer steps (so the bytes equal mixing SC blocks here and
+//! quantizing them).
 
+use tessera_dsp::mix::{MAX_DC, MAX_TERMS, Mix, MixTerm, WEIGHT_SHIFT, round_weighted};
 use tessera_sc::{FrameGeometry, PlaneKind, Region, ScImage};
 
 use crate::graph::{Graph, NodeId, Op};
@@ -16,12 +23,11 @@ use crate::graph::{Graph, NodeId, Op};
 use super::params::FrameOp;
 
 /// Fixed-point fraction bits of the weights.
-const SHIFT: u32 = 14;
+const SHIFT: u32 = WEIGHT_SHIFT;
 const ONE: f64 = (1 << SHIFT) as f64;
-const HALF: i32 = 1 << (SHIFT - 1);
 
 /// Terms beyond this take the scalar path (keeps the i32 sums in range).
-const MAX_FAST_TERMS: usize = 16;
+const MAX_FAST_TERMS: usize = MAX_TERMS;
 
 /// SC planes in address order.
 pub(crate) const PLANES: [PlaneKind; 3] = [PlaneKind::Y, PlaneKind::Cr, PlaneKind::Cb];
@@ -88,7 +94,7 @@ impl Combo {
         }
         // Beyond +-2^15 coefficient units the result saturates anyway;
         // clamping keeps the i32 sum from overflowing.
-        let dc_limit = f64::from(1u32 << 15) * ONE;
+        let dc_limit = f64::from(MAX_DC);
         Kernel::Fixed {
             weights: self
                 .terms
@@ -456,17 +462,42 @@ pub(crate) fn jpeg_inputs<'a>(
     Ok(terms)
 }
 
-/// Q14 sum to a clamped coefficient, rounding to nearest, ties to even.
-/// (Ties are common: a weight of 1/2 makes one for every odd coefficient,
-/// and rounding them all up would add a visible bias where the basis
-/// functions agree in sign, as in a block's corners.)
+/// Q14 sum to a clamped coefficient, rounding to nearest, ties to even:
+/// the fused kernel's own rounding.
 #[inline(always)]
 fn finish(s: i32) -> i16 {
-    let odd = (s >> SHIFT) & 1;
-    let v = (s + (HALF - 1) + odd) >> SHIFT;
-    // Saturate to i16 first (one pack instruction), then clamp as i16
-    // (SSE2 has 16-bit min/max, not 32-bit).
-    (v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16).clamp(-2048, 2047)
+    round_weighted(s)
+}
+
+/// The combination as one fused dequantize-mix-quantize kernel per JPEG
+/// component (Y, Cb, Cr), when its weights are fixed point:
+/// `tables[t][c]` is the quantization table of term `t`'s input for
+/// component `c`, and the result is quantized with `luma` (component 0)
+/// and `chroma`. `None` for the float kernel. The quantized blocks equal
+/// [`BlockKernel::block`] on the dequantized inputs, quantized.
+pub(crate) fn quantizing_mixes(
+    combo: &Combo,
+    tables: &[[[u16; 64]; 3]],
+    luma: &[u16; 64],
+    chroma: &[u16; 64],
+) -> Option<[Mix; 3]> {
+    let Kernel::Fixed { weights, dc } = combo.kernel() else {
+        return None;
+    };
+    // SC plane index (Y, Cr, Cb) of each JPEG component.
+    const PLANE_OF: [usize; 3] = [0, 2, 1];
+    let mix = |c: usize| {
+        let terms: Vec<MixTerm> = tables
+            .iter()
+            .zip(&weights)
+            .map(|(t, &weight)| MixTerm {
+                quant: t[c],
+                weight,
+            })
+            .collect();
+        Mix::new(&terms, dc[PLANE_OF[c]], if c == 0 { luma } else { chroma })
+    };
+    Some([mix(0)?, mix(1)?, mix(2)?])
 }
 
 // Weights are `i16` so the products are 16x16 -> 32-bit multiplies.

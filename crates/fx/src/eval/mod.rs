@@ -270,6 +270,26 @@ static NONE: Combo = Combo {
     dc: [0.0; 3],
 };
 
+/// A block of zeros.
+static ZERO_BLOCK: [i16; 64] = [0; 64];
+
+/// The block of `image`'s component `comp` at (`bx`, `by`); zero past its
+/// grid.
+#[inline(always)]
+fn block_of(
+    image: &tessera_jpeg::CoefficientImage,
+    comp: usize,
+    bx: usize,
+    by: usize,
+) -> &[i16; 64] {
+    let c = &image.components[comp];
+    if bx < c.blocks_wide && by < c.blocks_high {
+        c.block(bx, by)
+    } else {
+        &ZERO_BLOCK
+    }
+}
+
 /// Per node: the flattened coefficient combination of sources and
 /// DCT-domain nodes, for the frame whose parameters are `ops`.
 fn combos(graph: &Graph, analysis: &Analysis, ops: &[FrameOp]) -> Vec<Option<Combo>> {
@@ -483,9 +503,10 @@ impl Renderer {
             return Ok(None);
         };
         let kernel = dct::BlockKernel::new(combo);
-        // Per term: its input's components and dequantization tables, in
+        // Per term: its input's components and quantization tables, in
         // JPEG component order (Y, Cb, Cr).
         let mut terms = Vec::new();
+        let mut quant = Vec::new();
         for i in kernel.inputs() {
             let image = inputs[i];
             let g = self.inputs[i];
@@ -502,28 +523,45 @@ impl Renderer {
                     g.chroma_format()
                 )));
             }
-            let mut tables = [[0i16; 64]; 3];
+            let mut tables = [[0u16; 64]; 3];
             for (c, t) in tables.iter_mut().enumerate() {
                 let q = image
                     .quant_table(c)
                     .map_err(|e| FxError::Input(format!("input {i}: {e}")))?;
-                *t = tessera_sc::dequantize_table(q);
+                *t = q.0;
             }
-            terms.push((image, tables));
+            terms.push(image);
+            quant.push(tables);
         }
+        if let Some(mixes) = dct::quantizing_mixes(combo, &quant, &luma.0, &chroma.0) {
+            let mix_quantize = tessera_dsp::kernels().mix_quantize;
+            let mut refs = [&ZERO_BLOCK; tessera_dsp::mix::MAX_TERMS];
+            let refs = &mut refs[..terms.len()];
+            let jpeg = tessera_sc::jpeg_from_quantized_blocks(
+                &self.output,
+                luma,
+                chroma,
+                |comp, bx, by, out| {
+                    for (r, image) in refs.iter_mut().zip(&terms) {
+                        *r = block_of(image, comp, bx, by);
+                    }
+                    mix_quantize(&mixes[comp], refs, out);
+                },
+            )?;
+            return Ok(Some(jpeg));
+        }
+        // Float weights: dequantize, mix and quantize in three steps.
+        let tables: Vec<[[i16; 64]; 3]> = quant
+            .iter()
+            .map(|t| t.map(|q| tessera_sc::dequantize_table(&tessera_jpeg::QuantTable(q))))
+            .collect();
         // SC plane index (Y, Cr, Cb) of each JPEG component.
         const PLANE_OF: [usize; 3] = [0, 2, 1];
         let mut blocks = vec![[0i16; 64]; terms.len()];
-        let zero = [0i16; 64];
         let jpeg =
             tessera_sc::jpeg_from_blocks(&self.output, luma, chroma, |comp, bx, by, out| {
-                for ((image, tables), block) in terms.iter().zip(blocks.iter_mut()) {
-                    let c = &image.components[comp];
-                    let src = if bx < c.blocks_wide && by < c.blocks_high {
-                        c.block(bx, by)
-                    } else {
-                        &zero
-                    };
+                for ((image, tables), block) in terms.iter().zip(&tables).zip(blocks.iter_mut()) {
+                    let src = block_of(image, comp, bx, by);
                     tessera_sc::dequantize(src, &tables[comp], block);
                 }
                 let p = PLANE_OF[comp];
