@@ -21,9 +21,10 @@ impl QuantTable {
 }
 
 /// Which coding process the frame header declares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Process {
     /// SOF0: 8-bit, Huffman, at most two tables of each kind.
+    #[default]
     Baseline,
     /// SOF1: extended sequential, Huffman, 8-bit samples here.
     ExtendedSequential,
@@ -122,7 +123,10 @@ pub enum Colour {
 
 /// A whole JPEG picture as quantized DCT coefficients plus the tables that
 /// give them meaning.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The default value is empty (no size, no components): a buffer for
+/// [`decode_coefficients_into`](crate::decode_coefficients_into) to fill.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CoefficientImage {
     pub width: usize,
     pub height: usize,
@@ -171,6 +175,25 @@ impl CoefficientImage {
     pub(crate) fn allocate(&mut self) {
         for c in &mut self.components {
             c.blocks = vec![[0; 64]; c.blocks_wide * c.blocks_high];
+        }
+    }
+
+    /// Whether `self` stores blocks for exactly the block grid of `other`:
+    /// as many components, each with as many block columns and rows.
+    pub(crate) fn same_grid(&self, other: &CoefficientImage) -> bool {
+        self.components.len() == other.components.len()
+            && self.components.iter().zip(&other.components).all(|(a, b)| {
+                a.blocks_wide == b.blocks_wide
+                    && a.blocks_high == b.blocks_high
+                    && a.blocks.len() == a.blocks_wide * a.blocks_high
+            })
+    }
+
+    /// Moves the block buffers of `self` into `other`, component by
+    /// component (see [`same_grid`](Self::same_grid)).
+    pub(crate) fn take_blocks_into(&mut self, other: &mut CoefficientImage) {
+        for (from, to) in self.components.iter_mut().zip(&mut other.components) {
+            to.blocks = std::mem::take(&mut from.blocks);
         }
     }
 

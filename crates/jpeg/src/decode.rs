@@ -59,9 +59,25 @@ pub fn read_info(data: &[u8], limits: &Limits) -> Result<JpegInfo> {
 
 /// Decodes to quantized DCT coefficients; no inverse DCT is run.
 pub fn decode_coefficients(data: &[u8], limits: &Limits) -> Result<CoefficientImage> {
-    match decode(data, limits, false)? {
-        Decoded::Coefficients(image) => Ok(*image),
-        Decoded::Pixels(..) => unreachable!("coefficients were asked for"),
+    let mut image = CoefficientImage::default();
+    decode_coefficients_into(data, limits, &mut image)?;
+    Ok(image)
+}
+
+/// [`decode_coefficients`] into `image`, reusing its block buffers when
+/// they have the picture's block grid (a stream of same-size pictures then
+/// allocates nothing: each block is cleared as it is decoded, where a new
+/// image would be allocated and zeroed whole). Any other `image` is
+/// replaced. On error `image` is left with a consistent geometry and
+/// unspecified blocks.
+pub fn decode_coefficients_into(
+    data: &[u8],
+    limits: &Limits,
+    image: &mut CoefficientImage,
+) -> Result<()> {
+    match decode(data, limits, false, image)? {
+        None => Ok(()),
+        Some(_) => unreachable!("coefficients were asked for"),
     }
 }
 
@@ -86,15 +102,11 @@ pub(crate) fn rgb_is_not_ycbcr() -> JpegError {
 
 /// The decoded planes, whatever they hold, and what they hold.
 pub(crate) fn decode_planes(data: &[u8], limits: &Limits) -> Result<(Frame, Colour)> {
-    match decode(data, limits, true)? {
-        Decoded::Pixels(frame, colour) => Ok((frame, colour)),
-        Decoded::Coefficients(image) => Ok((crate::pixels::planes_of(&image)?, image.colour)),
+    let mut image = CoefficientImage::default();
+    match decode(data, limits, true, &mut image)? {
+        Some(pixels) => Ok(pixels),
+        None => Ok((crate::pixels::planes_of(&image)?, image.colour)),
     }
-}
-
-enum Decoded {
-    Coefficients(Box<CoefficientImage>),
-    Pixels(Frame, Colour),
 }
 
 enum Step {
@@ -300,12 +312,18 @@ trait BlockSink {
 
 struct CoefficientSink<'a> {
     components: &'a mut [Component],
+    /// The blocks hold a previous picture: clear each before decoding it.
+    clear: bool,
 }
 
 impl BlockSink for CoefficientSink<'_> {
     #[inline(always)]
     fn slot(&mut self, comp: usize, bx: usize, by: usize) -> &mut [i16; 64] {
-        self.components[comp].block_mut(bx, by)
+        let block = self.components[comp].block_mut(bx, by);
+        if self.clear {
+            *block = [0; 64];
+        }
+        block
     }
 
     #[inline(always)]
@@ -338,9 +356,20 @@ impl BlockSink for PixelSink {
     }
 }
 
-fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
+/// Decodes into `image` (see [`decode_coefficients_into`]), or, when
+/// `want_pixels` and the first scan holds every component, straight to
+/// pixels, which are returned (`image` then gets the geometry alone).
+fn decode(
+    data: &[u8],
+    limits: &Limits,
+    want_pixels: bool,
+    img: &mut CoefficientImage,
+) -> Result<Option<(Frame, Colour)>> {
     let mut parser = Parser::new(data, limits)?;
-    let mut image: Option<CoefficientImage> = None;
+    let mut started = false;
+    // The blocks hold an earlier picture and are cleared as they are
+    // decoded.
+    let mut reused = false;
     let mut pixels: Option<PixelSink> = None;
     let mut coded = Vec::new();
     loop {
@@ -349,40 +378,42 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
             Step::End => break,
             Step::Scan(start) => {
                 let frame = parser.frame.as_ref().expect("checked by the SOS parser");
-                let img = match image.as_mut() {
-                    Some(img) => img,
-                    None => {
-                        let mut geometry = CoefficientImage::geometry(frame)?;
-                        coded = vec![false; geometry.components.len()];
-                        // One scan with every component: decode straight to
-                        // pixels. Otherwise keep the coefficients.
-                        if want_pixels && parser.scan.len() == frame.components.len() {
-                            let quant = frame
-                                .components
-                                .iter()
-                                .map(|s| parser.quant_for(s).map(|q| q.0))
-                                .collect::<Result<Vec<_>>>()?;
-                            let planes = geometry
-                                .components
-                                .iter()
-                                .map(|c| Plane {
-                                    width: c.width,
-                                    height: c.height,
-                                    stride: c.blocks_wide * 8,
-                                    data: vec![0; c.blocks_wide * 8 * c.blocks_high * 8],
-                                })
-                                .collect();
-                            pixels = Some(PixelSink {
-                                planes,
-                                quant,
-                                scratch: [0; 64],
-                            });
-                        } else {
-                            geometry.allocate();
-                        }
-                        image.insert(geometry)
+                if !std::mem::replace(&mut started, true) {
+                    let mut geometry = CoefficientImage::geometry(frame)?;
+                    coded = vec![false; geometry.components.len()];
+                    // One scan with every component: decode straight to
+                    // pixels. Otherwise keep the coefficients.
+                    if want_pixels && parser.scan.len() == frame.components.len() {
+                        let quant = frame
+                            .components
+                            .iter()
+                            .map(|s| parser.quant_for(s).map(|q| q.0))
+                            .collect::<Result<Vec<_>>>()?;
+                        let planes = geometry
+                            .components
+                            .iter()
+                            .map(|c| Plane {
+                                width: c.width,
+                                height: c.height,
+                                stride: c.blocks_wide * 8,
+                                data: vec![0; c.blocks_wide * 8 * c.blocks_high * 8],
+                            })
+                            .collect();
+                        pixels = Some(PixelSink {
+                            planes,
+                            quant,
+                            scratch: [0; 64],
+                        });
+                        *img = geometry;
+                    } else if img.same_grid(&geometry) {
+                        img.take_blocks_into(&mut geometry);
+                        *img = geometry;
+                        reused = true;
+                    } else {
+                        geometry.allocate();
+                        *img = geometry;
                     }
-                };
+                }
                 for s in &parser.scan {
                     if std::mem::replace(&mut coded[s.index], true) {
                         return Err(JpegError::malformed(
@@ -410,6 +441,11 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
                     None => {
                         let geometry = ImageGeometry::of(img, &img.components);
                         let mut components = std::mem::take(&mut img.components);
+                        if let ([single], true) = (&parser.scan[..], reused) {
+                            // A scan of one component codes only the blocks
+                            // that hold samples: the rest must be zero.
+                            clear_padding(&mut components[single.index]);
+                        }
                         let result = decode_scan(
                             &mut reader,
                             &geometry,
@@ -418,6 +454,7 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
                             parser.restart_interval,
                             &mut CoefficientSink {
                                 components: &mut components,
+                                clear: reused,
                             },
                         );
                         img.components = components;
@@ -428,9 +465,9 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
             }
         }
     }
-    let Some(image) = image else {
+    if !started {
         return Err(JpegError::Truncated("no scan in the data"));
-    };
+    }
     if coded.iter().any(|&c| !c) {
         return Err(JpegError::Truncated(
             "a component was never coded in any scan",
@@ -438,23 +475,37 @@ fn decode(data: &[u8], limits: &Limits, want_pixels: bool) -> Result<Decoded> {
     }
     match pixels {
         Some(sink) => {
-            let format = chroma_format_of(&image.components).ok_or_else(|| {
+            let format = chroma_format_of(&img.components).ok_or_else(|| {
                 JpegError::Unsupported(format!(
                     "sampling factors {} cannot be held as a planar frame",
-                    sampling_string(&image.components)
+                    sampling_string(&img.components)
                 ))
             })?;
-            Ok(Decoded::Pixels(
+            Ok(Some((
                 Frame {
-                    width: image.width,
-                    height: image.height,
+                    width: img.width,
+                    height: img.height,
                     format,
                     planes: sink.planes,
                 },
-                image.colour,
-            ))
+                img.colour,
+            )))
         }
-        None => Ok(Decoded::Coefficients(Box::new(image))),
+        None => Ok(None),
+    }
+}
+
+/// Zeroes the blocks of `c` outside its visible grid (MCU padding).
+fn clear_padding(c: &mut Component) {
+    let (vw, vh, bw) = (
+        c.visible_blocks_wide(),
+        c.visible_blocks_high(),
+        c.blocks_wide,
+    );
+    for (i, block) in c.blocks.iter_mut().enumerate() {
+        if i % bw >= vw || i / bw >= vh {
+            *block = [0; 64];
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! component with the tables and geometry that give them meaning.
 //!
 //! - [`decode_coefficients`] turns bytes into a coefficient image without
-//!   any inverse DCT; [`decode_frame`] goes on to planar pixels, and
+//!   any inverse DCT ([`decode_coefficients_into`] reuses one image's
+//!   buffers frame after frame); [`decode_frame`] goes on to planar pixels, and
 //!   [`decode_rgb`] to interleaved RGB.
 //! - [`encode_coefficients`] writes a coefficient image back to bytes with
 //!   the typical Huffman tables of T.81 Annex K (as RTP/JPEG requires) or
@@ -35,7 +36,9 @@ pub mod tables;
 pub use coeffs::{
     CoefficientImage, Colour, Component, ComponentSpec, Process, QuantTable, sampling_for,
 };
-pub use decode::{JpegInfo, decode_coefficients, decode_frame, read_info};
+pub use decode::{
+    JpegInfo, decode_coefficients, decode_coefficients_into, decode_frame, read_info,
+};
 pub use encode::{
     BlockSource, EncodeOptions, HuffmanMode, encode_coefficients, encode_frame, encode_with_source,
 };

@@ -52,6 +52,10 @@ struct InputState {
     current: FrameCollector,
     /// The last frame decoded, standing in when a frame fails to decode.
     coefficients: Option<Arc<CoefficientImage>>,
+    /// What the next frame is decoded into: the frame before the last
+    /// one, whose buffers are reused (swapped with `coefficients` once a
+    /// frame decodes).
+    spare: CoefficientImage,
     /// Its dequantized coefficients (a buffer reused frame after frame).
     sc: Option<Arc<ScImage>>,
 }
@@ -127,6 +131,7 @@ impl Processor {
                     depay: JpegDepayloader::new(),
                     current: FrameCollector::default(),
                     coefficients: None,
+                    spare: CoefficientImage::default(),
                     sc: None,
                 })
                 .collect(),
@@ -219,9 +224,15 @@ impl Processor {
         // Decode every input to quantized coefficients; a frame that fails
         // to decode is stood in for by the input's previous one.
         for (state, jpeg) in self.inputs.iter_mut().zip(jpegs) {
-            match tessera_jpeg::decode_coefficients(jpeg, &self.limits) {
-                Ok(coefficients) => {
-                    state.coefficients = Some(Arc::new(coefficients));
+            match tessera_jpeg::decode_coefficients_into(jpeg, &self.limits, &mut state.spare) {
+                Ok(()) => {
+                    let current = state.coefficients.as_mut().and_then(Arc::get_mut);
+                    match current {
+                        Some(current) => std::mem::swap(current, &mut state.spare),
+                        None => {
+                            state.coefficients = Some(Arc::new(std::mem::take(&mut state.spare)))
+                        }
+                    }
                     self.stats.decoded += 1;
                 }
                 Err(e) => {
