@@ -10,6 +10,13 @@ use crate::huffman::{COMBINED_BITS, DecodeTable, extend};
 /// or a marker is reached, zero bytes are supplied instead and counted, so
 /// that a decoder reading past the end can be told apart from one that only
 /// peeked there.
+///
+/// The reader is `Copy` so that a hot loop can work on a local copy held in
+/// registers (see `decode_block`): the cold paths take and return the
+/// reader by value, so that they never take the address of the caller's
+/// copy, which would pin it to memory and put a store and a reload on the
+/// accumulator's dependency chain for every symbol.
+#[derive(Clone, Copy)]
 pub(crate) struct BitReader<'a> {
     data: &'a [u8],
     /// Next byte to load into the accumulator.
@@ -53,7 +60,7 @@ impl<'a> BitReader<'a> {
                 return;
             }
         }
-        self.refill_slow();
+        *self = self.refill_slow();
     }
 
     /// Makes sure at least 32 bits are buffered: enough for one symbol
@@ -66,7 +73,8 @@ impl<'a> BitReader<'a> {
     }
 
     #[cold]
-    fn refill_slow(&mut self) {
+    #[inline(never)]
+    fn refill_slow(mut self) -> Self {
         while self.count <= 56 {
             let byte = if self.at_marker || self.pos >= self.data.len() {
                 self.padding += 1;
@@ -93,6 +101,7 @@ impl<'a> BitReader<'a> {
             self.acc |= u64::from(byte) << (56 - self.count);
             self.count += 8;
         }
+        self
     }
 
     /// The next `n` bits (1-16) without consuming them. Needs a refill
@@ -138,7 +147,9 @@ impl<'a> BitReader<'a> {
             self.consume((entry & 0xFF) as u32);
             (entry >> 8) as u8
         } else {
-            self.decode_slow(table)?
+            let (reader, symbol) = self.decode_slow(table);
+            *self = reader;
+            symbol?
         };
         let size = u32::from(symbol & 15);
         let value = if size > 0 {
@@ -153,22 +164,24 @@ impl<'a> BitReader<'a> {
     /// (or not in the table) with the canonical max-code walk of T.81
     /// F.2.2.3.
     #[cold]
-    fn decode_slow(&mut self, table: &DecodeTable) -> Result<u8> {
+    #[inline(never)]
+    fn decode_slow(mut self, table: &DecodeTable) -> (Self, Result<u8>) {
         let mut len = COMBINED_BITS as usize + 1;
         let mut code = self.peek(len as u32) as i32;
         while code > table.maxcode[len] {
             len += 1;
             if len > 16 {
-                return Err(JpegError::malformed(
+                let error = JpegError::malformed(
                     self.pos,
                     "entropy-coded data holds a code that is not in the Huffman table",
-                ));
+                );
+                return (self, Err(error));
             }
             code = self.peek(len as u32) as i32;
         }
         self.consume(len as u32);
         let index = (code + table.offset[len]) as usize;
-        Ok(table.values[index & 0xFF])
+        (self, Ok(table.values[index & 0xFF]))
     }
 
     /// True once the decoder consumed bits that were not in the data.

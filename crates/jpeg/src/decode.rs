@@ -628,6 +628,21 @@ fn decode_block(
     pred: &mut i32,
     block: &mut [i16; 64],
 ) -> Result<()> {
+    // A local copy, which stays in registers (see `BitReader`).
+    let mut local = *reader;
+    let result = decode_block_with(&mut local, dc, ac, pred, block);
+    *reader = local;
+    result
+}
+
+#[inline(always)]
+fn decode_block_with(
+    reader: &mut BitReader<'_>,
+    dc: &DecodeTable,
+    ac: &DecodeTable,
+    pred: &mut i32,
+    block: &mut [i16; 64],
+) -> Result<()> {
     reader.fill();
     let (size, diff) = reader.decode_coefficient(dc)?;
     if size > 11 {
