@@ -109,28 +109,28 @@ pub(crate) fn decode_planes(data: &[u8], limits: &Limits) -> Result<(Frame, Colo
     }
 }
 
-enum Step {
+pub(crate) enum Step {
     Scan(usize),
     End,
     Other,
 }
 
-struct Parser<'a> {
+pub(crate) struct Parser<'a> {
     data: &'a [u8],
-    pos: usize,
+    pub(crate) pos: usize,
     limits: &'a Limits,
-    frame: Option<FrameHeader>,
-    quant: [Option<QuantTable>; 4],
+    pub(crate) frame: Option<FrameHeader>,
+    pub(crate) quant: [Option<QuantTable>; 4],
     dc: [Option<DecodeTable>; 4],
     ac: [Option<DecodeTable>; 4],
-    restart_interval: u16,
-    scan: Vec<ScanComponent>,
+    pub(crate) restart_interval: u16,
+    pub(crate) scan: Vec<ScanComponent>,
     /// The transform flag of an Adobe APP14 segment, if one was seen.
     adobe_transform: Option<u8>,
 }
 
 impl<'a> Parser<'a> {
-    fn new(data: &'a [u8], limits: &'a Limits) -> Result<Parser<'a>> {
+    pub(crate) fn new(data: &'a [u8], limits: &'a Limits) -> Result<Parser<'a>> {
         limits.check_bytes(data.len() as u64)?;
         if data.len() < 2 || data[0] != 0xFF || data[1] != markers::SOI {
             return Err(JpegError::malformed(0, "does not start with an SOI marker"));
@@ -151,7 +151,7 @@ impl<'a> Parser<'a> {
 
     /// What the components hold, from the Adobe segment or the component
     /// identifiers (as libjpeg decides).
-    fn colour(&self) -> Colour {
+    pub(crate) fn colour(&self) -> Colour {
         let Some(frame) = &self.frame else {
             return Colour::YCbCr;
         };
@@ -200,7 +200,7 @@ impl<'a> Parser<'a> {
 
     /// Parses one marker segment. Returns `Scan(pos)` with the position of
     /// the entropy-coded data after an SOS.
-    fn next_segment(&mut self) -> Result<Step> {
+    pub(crate) fn next_segment(&mut self) -> Result<Step> {
         let Some((code, at)) = self.next_marker() else {
             return Ok(Step::End);
         };
@@ -270,7 +270,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Tables for the components of the current scan.
-    fn scan_tables(&self) -> Result<Vec<(&DecodeTable, &DecodeTable)>> {
+    pub(crate) fn scan_tables(&self) -> Result<Vec<(&DecodeTable, &DecodeTable)>> {
         self.scan
             .iter()
             .map(|s| {
@@ -290,7 +290,7 @@ impl<'a> Parser<'a> {
             .collect()
     }
 
-    fn quant_for(&self, spec: &ComponentSpec) -> Result<QuantTable> {
+    pub(crate) fn quant_for(&self, spec: &ComponentSpec) -> Result<QuantTable> {
         self.quant[usize::from(spec.quant_index)].ok_or_else(|| {
             JpegError::malformed(
                 self.pos,
@@ -416,10 +416,7 @@ fn decode(
                 }
                 for s in &parser.scan {
                     if std::mem::replace(&mut coded[s.index], true) {
-                        return Err(JpegError::malformed(
-                            start,
-                            "a component is coded in two scans (progressive data in a sequential file?)",
-                        ));
+                        return Err(coded_twice(start));
                     }
                     // T.81 B.2.4.1: a scan's tables are defined before it.
                     parser.quant_for(&frame.components[s.index])?;
@@ -509,6 +506,14 @@ fn clear_padding(c: &mut Component) {
     }
 }
 
+/// The error for a component coded in a second scan.
+pub(crate) fn coded_twice(offset: usize) -> JpegError {
+    JpegError::malformed(
+        offset,
+        "a component is coded in two scans (progressive data in a sequential file?)",
+    )
+}
+
 pub(crate) fn sampling_string(components: &[Component]) -> String {
     components
         .iter()
@@ -547,6 +552,50 @@ impl ImageGeometry {
     }
 }
 
+/// Restart intervals (T.81 F.2.2.5, E.2.4): where they fall in a scan's
+/// coded units, and the marker each must be.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Restarts {
+    /// Units per interval, 0 for none.
+    interval: usize,
+    /// Units left before the next marker.
+    until: usize,
+    /// The number (0-7) of the next marker.
+    next: u8,
+}
+
+impl Restarts {
+    pub(crate) fn new(interval: u16) -> Restarts {
+        Restarts {
+            interval: usize::from(interval),
+            until: usize::from(interval),
+            next: 0,
+        }
+    }
+
+    /// Call before each coded unit (MCU, or block of a one-component
+    /// scan): reads the restart marker due there, which also resets the
+    /// DC predictions.
+    #[inline(always)]
+    pub(crate) fn before_unit(
+        &mut self,
+        reader: &mut BitReader<'_>,
+        preds: &mut [i32; 4],
+    ) -> Result<()> {
+        if self.interval == 0 {
+            return Ok(());
+        }
+        if self.until == 0 {
+            reader.restart(self.next)?;
+            self.next = (self.next + 1) & 7;
+            *preds = [0; 4];
+            self.until = self.interval;
+        }
+        self.until -= 1;
+        Ok(())
+    }
+}
+
 /// Decodes one scan (T.81 F.2.2 with E.2 ordering): interleaved MCUs when
 /// it has several components, single blocks in raster order otherwise.
 fn decode_scan<S: BlockSink>(
@@ -558,22 +607,9 @@ fn decode_scan<S: BlockSink>(
     sink: &mut S,
 ) -> Result<()> {
     let mut preds = [0i32; 4];
-    let restart = usize::from(restart_interval);
-    let mut until_restart = restart;
-    let mut next_rst = 0u8;
-    let mut handle_restart = |reader: &mut BitReader<'_>, preds: &mut [i32; 4]| -> Result<()> {
-        if restart == 0 {
-            return Ok(());
-        }
-        if until_restart == 0 {
-            reader.restart(next_rst)?;
-            next_rst = (next_rst + 1) & 7;
-            *preds = [0; 4];
-            until_restart = restart;
-        }
-        until_restart -= 1;
-        Ok(())
-    };
+    let mut restarts = Restarts::new(restart_interval);
+    let mut handle_restart =
+        |reader: &mut BitReader<'_>, preds: &mut [i32; 4]| restarts.before_unit(reader, preds);
     if let [single] = scan {
         let (_, _, bw, bh) = geometry.comps[single.index];
         let (dc, ac) = tables[0];
@@ -621,7 +657,7 @@ fn decode_scan<S: BlockSink>(
 /// Decodes one 8x8 block's Huffman-coded coefficients (T.81 F.2.2.1 and
 /// F.2.2.2) into `block`, which must be zero, in natural order.
 #[inline(always)]
-fn decode_block(
+pub(crate) fn decode_block(
     reader: &mut BitReader<'_>,
     dc: &DecodeTable,
     ac: &DecodeTable,

@@ -6,7 +6,8 @@
 //!
 //! - [`decode_coefficients`] turns bytes into a coefficient image without
 //!   any inverse DCT ([`decode_coefficients_into`] reuses one image's
-//!   buffers frame after frame); [`decode_frame`] goes on to planar pixels, and
+//!   buffers frame after frame, and [`McuStream`] hands out the blocks MCU
+//!   by MCU, storing none); [`decode_frame`] goes on to planar pixels, and
 //!   [`decode_rgb`] to interleaved RGB.
 //! - [`encode_coefficients`] writes a coefficient image back to bytes with
 //!   the typical Huffman tables of T.81 Annex K (as RTP/JPEG requires) or
@@ -31,6 +32,7 @@ pub mod huffman;
 mod markers;
 mod pixels;
 pub mod quality;
+mod stream;
 pub mod tables;
 
 pub use coeffs::{
@@ -44,3 +46,4 @@ pub use encode::{
 };
 pub use error::{JpegError, Result};
 pub use pixels::{RgbImage, coefficients_to_frame, decode_rgb, frame_to_coefficients, requantize};
+pub use stream::McuStream;

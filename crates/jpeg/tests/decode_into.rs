@@ -4,8 +4,8 @@
 use tessera_core::pattern::moving_pattern;
 use tessera_core::{ChromaFormat, Limits};
 use tessera_jpeg::{
-    CoefficientImage, EncodeOptions, HuffmanMode, decode_coefficients, decode_coefficients_into,
-    encode_frame,
+    CoefficientImage, EncodeOptions, HuffmanMode, McuStream, decode_coefficients,
+    decode_coefficients_into, encode_frame,
 };
 use tessera_testkit::{cjpeg, run_ffmpeg, run_tool, temp_dir};
 
@@ -103,6 +103,8 @@ fn non_interleaved_scans_clear_the_padding() {
     scribble(&mut image);
     decode_coefficients_into(&bytes, &limits, &mut image).unwrap();
     assert!(image == fresh);
+    // Nor do such pictures stream MCU by MCU.
+    assert!(McuStream::new(&bytes, &limits).unwrap().is_none());
 }
 
 /// Corrupt data leaves a consistent image that the next picture decodes
