@@ -6,17 +6,74 @@ use std::sync::Arc;
 use tessera_core::{ChromaFormat, Limits, pattern::moving_pattern};
 use tessera_fx::eval::Renderer;
 use tessera_fx::{Env, lang};
-use tessera_jpeg::{CoefficientImage, EncodeOptions, HuffmanMode, quality::tables_for_quality};
+use tessera_jpeg::{
+    CoefficientImage, ComponentSpec, EncodeOptions, HuffmanMode, quality::tables_for_quality,
+};
 use tessera_sc::{FrameGeometry, ScImage};
 
-fn jpeg(format: ChromaFormat, index: u32, quality: u8) -> CoefficientImage {
+fn jpeg_bytes(format: ChromaFormat, index: u32, quality: u8, restart: u16) -> Vec<u8> {
     let frame = moving_pattern(200, 120, format, index);
+    let options = EncodeOptions {
+        huffman: HuffmanMode::Standard,
+        restart_interval: Some(restart),
+        ..EncodeOptions::default()
+    };
+    tessera_jpeg::encode_frame(&frame, quality, &options).unwrap()
+}
+
+fn jpeg(format: ChromaFormat, index: u32, quality: u8) -> CoefficientImage {
+    decode(&jpeg_bytes(format, index, quality, 0))
+}
+
+fn decode(bytes: &[u8]) -> CoefficientImage {
+    tessera_jpeg::decode_coefficients(bytes, &Limits::default()).unwrap()
+}
+
+/// The same picture coded with every component at 2x1 sampling (still
+/// 4:4:4, but MCUs of 16x8 pixels, which the output's 8x8 MCUs are not).
+fn coded_2x1(image: &CoefficientImage) -> Vec<u8> {
+    let specs: Vec<ComponentSpec> = image
+        .specs()
+        .into_iter()
+        .map(|s| ComponentSpec { h: 2, v: 1, ..s })
+        .collect();
+    let mut wide = CoefficientImage::new(
+        image.width,
+        image.height,
+        &specs,
+        image.quant_tables,
+        &Limits::default(),
+    )
+    .unwrap();
+    for (to, from) in wide.components.iter_mut().zip(&image.components) {
+        for by in 0..from.blocks_high.min(to.blocks_high) {
+            for bx in 0..from.blocks_wide.min(to.blocks_wide) {
+                *to.block_mut(bx, by) = *from.block(bx, by);
+            }
+        }
+    }
     let options = EncodeOptions {
         huffman: HuffmanMode::Standard,
         ..EncodeOptions::default()
     };
-    let bytes = tessera_jpeg::encode_frame(&frame, quality, &options).unwrap();
-    tessera_jpeg::decode_coefficients(&bytes, &Limits::default()).unwrap()
+    tessera_jpeg::encode_coefficients(&wide, &options).unwrap()
+}
+
+/// The streaming path from `bytes` gives `want`.
+fn check_streaming(
+    renderer: &mut Renderer,
+    env: &Env<'_>,
+    bytes: &[Vec<u8>],
+    want: &[u8],
+    label: &str,
+) {
+    let (luma, chroma) = tables_for_quality(80);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let got = renderer
+        .dct_jpeg_streaming(env, &refs, &Limits::default(), &luma, &chroma)
+        .unwrap()
+        .expect("a DCT-domain effect");
+    assert!(got == want, "streaming: {label}");
 }
 
 #[test]
@@ -34,12 +91,14 @@ fn fused_path_equals_render_then_encode() {
         ChromaFormat::Yuv422,
         ChromaFormat::Yuv444,
     ] {
-        // Inputs at different qualities: different tables to fold in.
-        let inputs = [
-            jpeg(format, 3, 90),
-            jpeg(format, 40, 50),
-            jpeg(format, 77, 20),
+        // Inputs at different qualities: different tables to fold in; the
+        // second with restart markers.
+        let bytes = [
+            jpeg_bytes(format, 3, 90, 0),
+            jpeg_bytes(format, 40, 50, 2),
+            jpeg_bytes(format, 77, 20, 0),
         ];
+        let inputs = bytes.each_ref().map(|b| decode(b));
         let (luma, chroma) = tables_for_quality(80);
         for source in effects {
             let graph = Arc::new(lang::compile(source).unwrap());
@@ -70,6 +129,25 @@ fn fused_path_equals_render_then_encode() {
                     .unwrap()
                     .expect("a DCT-domain effect");
                 assert!(got == want, "{source} {format} frame {frame}");
+                let label = format!("{source} {format} frame {frame}");
+                check_streaming(&mut renderer, &env, &bytes[..n], &want, &label);
+                // An input whose MCUs are not the output's is decoded
+                // whole, with the same result.
+                if format == ChromaFormat::Yuv444 {
+                    let mut other = bytes[..n].to_vec();
+                    other[0] = coded_2x1(&inputs[0]);
+                    assert_eq!(decode(&other[0]).chroma_format(), Some(format));
+                    check_streaming(&mut renderer, &env, &other, &want, &label);
+                }
+                // Corrupt inputs are an error, as their decodes are.
+                let mut cut = bytes[..n].to_vec();
+                for b in &mut cut {
+                    b.truncate(b.len() / 2);
+                }
+                let refs: Vec<&[u8]> = cut.iter().map(Vec::as_slice).collect();
+                let result =
+                    renderer.dct_jpeg_streaming(&env, &refs, &Limits::default(), &luma, &chroma);
+                assert!(result.is_err(), "{label}: cut input");
             }
         }
     }

@@ -56,8 +56,66 @@ struct InputState {
     /// one, whose buffers are reused (swapped with `coefficients` once a
     /// frame decodes).
     spare: CoefficientImage,
+    /// The JPEG of the last frame that decoded, when the fused path only
+    /// streamed it (`streamed`): `coefficients` is then older, and this
+    /// frame is decoded for real if it has to stand in.
+    last_jpeg: Vec<u8>,
+    streamed: bool,
     /// Its dequantized coefficients (a buffer reused frame after frame).
     sc: Option<Arc<ScImage>>,
+}
+
+impl InputState {
+    /// Decodes `jpeg` as this input's current frame (`coefficients`); when
+    /// it fails, the last frame that decoded stands in. An error only when
+    /// there is none.
+    fn decode(
+        &mut self,
+        jpeg: &[u8],
+        limits: &Limits,
+        stats: &mut ProcessorStats,
+    ) -> Result<(), FxError> {
+        match tessera_jpeg::decode_coefficients_into(jpeg, limits, &mut self.spare) {
+            Ok(()) => {
+                self.keep_spare();
+                self.streamed = false;
+                stats.decoded += 1;
+            }
+            Err(e) => {
+                stats.decode_errors += 1;
+                if std::mem::replace(&mut self.streamed, false)
+                    && tessera_jpeg::decode_coefficients_into(
+                        &self.last_jpeg,
+                        limits,
+                        &mut self.spare,
+                    )
+                    .is_ok()
+                {
+                    self.keep_spare();
+                }
+                if self.coefficients.is_none() {
+                    return Err(FxError::Input(format!("first frame: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the frame just decoded into `spare` the current one.
+    fn keep_spare(&mut self) {
+        match self.coefficients.as_mut().and_then(Arc::get_mut) {
+            Some(current) => std::mem::swap(current, &mut self.spare),
+            None => self.coefficients = Some(Arc::new(std::mem::take(&mut self.spare))),
+        }
+    }
+
+    /// Records `jpeg` as the last frame that decoded, streamed without
+    /// storing its coefficients.
+    fn keep_streamed(&mut self, jpeg: &[u8]) {
+        self.last_jpeg.clear();
+        self.last_jpeg.extend_from_slice(jpeg);
+        self.streamed = true;
+    }
 }
 
 /// Frames waiting for all their inputs, at most.
@@ -132,6 +190,8 @@ impl Processor {
                     current: FrameCollector::default(),
                     coefficients: None,
                     spare: CoefficientImage::default(),
+                    last_jpeg: Vec::new(),
+                    streamed: false,
                     sc: None,
                 })
                 .collect(),
@@ -221,27 +281,21 @@ impl Processor {
                 self.inputs.len()
             )));
         }
+        self.params.prune(frame);
+        let params = self.params.at(frame);
+        let env = Env {
+            frame,
+            t: self.clock.seconds(frame),
+            params: &params,
+        };
+        let timestamp = self.clock.timestamp(frame);
+        if let Some(packets) = self.render_streamed(&env, timestamp, jpegs) {
+            return packets;
+        }
         // Decode every input to quantized coefficients; a frame that fails
         // to decode is stood in for by the input's previous one.
         for (state, jpeg) in self.inputs.iter_mut().zip(jpegs) {
-            match tessera_jpeg::decode_coefficients_into(jpeg, &self.limits, &mut state.spare) {
-                Ok(()) => {
-                    let current = state.coefficients.as_mut().and_then(Arc::get_mut);
-                    match current {
-                        Some(current) => std::mem::swap(current, &mut state.spare),
-                        None => {
-                            state.coefficients = Some(Arc::new(std::mem::take(&mut state.spare)))
-                        }
-                    }
-                    self.stats.decoded += 1;
-                }
-                Err(e) => {
-                    self.stats.decode_errors += 1;
-                    if state.coefficients.is_none() {
-                        return Err(FxError::Input(format!("first frame: {e}")));
-                    }
-                }
-            }
+            state.decode(jpeg, &self.limits, &mut self.stats)?;
         }
         let coefficients: Vec<Arc<CoefficientImage>> = self
             .inputs
@@ -264,14 +318,6 @@ impl Processor {
                 &mut slot.insert((geometries, r)).1
             }
         };
-        self.params.prune(frame);
-        let params = self.params.at(frame);
-        let env = Env {
-            frame,
-            t: self.clock.seconds(frame),
-            params: &params,
-        };
-        let timestamp = self.clock.timestamp(frame);
         // A whole frame on coefficients only: decode, mix and encode in
         // one pass, block by block; or a warp (inset) on the planar path
         // straight from the coefficients.
@@ -325,6 +371,55 @@ impl Processor {
         Ok(self.count(packets))
     }
 
+    /// The fused path straight from the JPEG bytes, for a processor that
+    /// finishes whole frames of an effect that runs wholly on
+    /// coefficients: the inputs are decoded MCU by MCU as the encoder asks
+    /// for blocks, and none is stored. `None` when it does not apply (other
+    /// effects, headers that do not parse, a frame that does not read
+    /// every input) or an input fails to decode: the frame then takes the
+    /// general path, which decodes every input whole and stands in for
+    /// those that fail.
+    fn render_streamed(
+        &mut self,
+        env: &Env<'_>,
+        timestamp: u32,
+        jpegs: &[Vec<u8>],
+    ) -> Option<Result<Vec<Vec<u8>>, FxError>> {
+        let f = self.finisher.as_mut()?;
+        let geometries = jpegs
+            .iter()
+            .map(|jpeg| {
+                let info = tessera_jpeg::read_info(jpeg, &self.limits).ok()?;
+                FrameGeometry::for_format(info.width, info.height, info.chroma_format?).ok()
+            })
+            .collect::<Option<Vec<FrameGeometry>>>()?;
+        let renderer = match &mut self.renderer {
+            Some((g, r)) if *g == geometries => r,
+            slot => {
+                let r = Renderer::new(self.graph.clone(), &geometries).ok()?;
+                &mut slot.insert((geometries, r)).1
+            }
+        };
+        // (An input the frame does not read still gets decoded, as it may
+        // have to stand in later: the general path does that.)
+        if renderer.dct_terms(env)?.len() != jpegs.len() {
+            return None;
+        }
+        let refs: Vec<&[u8]> = jpegs.iter().map(Vec::as_slice).collect();
+        let jpeg = renderer
+            .dct_jpeg_streaming(env, &refs, &self.limits, &f.luma, &f.chroma)
+            .ok()??;
+        for (state, bytes) in self.inputs.iter_mut().zip(jpegs) {
+            state.keep_streamed(bytes);
+        }
+        self.stats.decoded += jpegs.len() as u64;
+        let packets = f
+            .payloader
+            .packetize(&jpeg, timestamp)
+            .map_err(|e| FxError::Input(format!("framing frame {}: {e}", env.frame)));
+        Some(packets.map(|p| self.count(p)))
+    }
+
     /// Counts a rendered frame's packets.
     fn count(&mut self, packets: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
         self.stats.frames += 1;
@@ -337,4 +432,110 @@ impl Processor {
 /// A placeholder geometry for an input buffer before its first frame.
 fn coefficients_geometry() -> FrameGeometry {
     FrameGeometry::new(16, 16, 2, 2).expect("a valid geometry")
+}
+
+#[cfg(test)]
+mod tests {
+    use tessera_core::pattern::moving_pattern;
+    use tessera_core::{ChromaFormat, Rational};
+    use tessera_jpeg::{EncodeOptions, HuffmanMode, decode_coefficients};
+    use tessera_rtp::jpeg::JpegDepayloader;
+
+    use super::*;
+
+    fn jpeg(index: u32, quality: u8) -> Vec<u8> {
+        let frame = moving_pattern(64, 48, ChromaFormat::Yuv420, index);
+        let options = EncodeOptions {
+            huffman: HuffmanMode::Standard,
+            ..EncodeOptions::default()
+        };
+        tessera_jpeg::encode_frame(&frame, quality, &options).unwrap()
+    }
+
+    /// A processor that finishes whole frames of a dissolve whose amount
+    /// is 0 at frame 0 (input b unread there) and grows by 0.2 a frame.
+    fn dissolve_processor() -> (Processor, Arc<Graph>) {
+        let graph = tessera_fx::lang::compile("input a, b; output dissolve(a, b, t * 5);").unwrap();
+        let sub = Subprogram {
+            processor: 0,
+            group: 0,
+            groups: 1,
+            per_group: 1,
+            region: [0, 0, 64, 48],
+            input_regions: vec![None, None],
+            graph: graph.clone(),
+        };
+        let clock = FrameClock::new(Rational { num: 25, den: 1 });
+        let processor = Processor::new(sub, clock, 7, Emit::Jpeg { quality: 80 }).unwrap();
+        (processor, Arc::new(graph))
+    }
+
+    /// Frames with corrupt inputs take the general path, which stands in
+    /// the input's last frame that decoded, including one the fused path
+    /// only streamed; every frame's output is the dissolve of the frames
+    /// that stand for its inputs.
+    #[test]
+    fn corrupt_frames_are_stood_in_for_on_the_streamed_path() {
+        let (mut processor, graph) = dissolve_processor();
+        let a: Vec<Vec<u8>> = (0..5).map(|i| jpeg(i, 90)).collect();
+        let b: Vec<Vec<u8>> = (0..5).map(|i| jpeg(100 + i, 60)).collect();
+        let cut = |j: &Vec<u8>| j[..j.len() / 2].to_vec();
+        // (inputs fed, inputs that stand for them)
+        let frames = [
+            ([&a[0], &b[0]], [&a[0], &b[0]]),
+            ([&a[1], &b[1]], [&a[1], &b[1]]),
+            ([&a[2], &cut(&b[2])], [&a[2], &b[1]]),
+            ([&a[3], &b[3]], [&a[3], &b[3]]),
+            ([&cut(&a[4]), &b[4]], [&a[3], &b[4]]),
+        ];
+        let geometry = FrameGeometry::for_format(64, 48, ChromaFormat::Yuv420).unwrap();
+        let mut renderer = Renderer::new(graph, &[geometry, geometry]).unwrap();
+        let (luma, chroma) = tessera_jpeg::quality::tables_for_quality(80);
+        let limits = Limits::default();
+        for (frame, (fed, standing)) in frames.iter().enumerate() {
+            let fed: Vec<Vec<u8>> = fed.iter().map(|j| j.to_vec()).collect();
+            let packets = processor.render(frame as u64, &fed).unwrap();
+            let got = JpegDepayloader::new().depayload(&packets).unwrap();
+            let images: Vec<CoefficientImage> = standing
+                .iter()
+                .map(|j| decode_coefficients(j, &limits).unwrap())
+                .collect();
+            let refs: Vec<&CoefficientImage> = images.iter().collect();
+            let env = Env {
+                frame: frame as u64,
+                t: frame as f64 / 25.0,
+                params: &[],
+            };
+            let want = renderer
+                .dct_jpeg(&env, &refs, &luma, &chroma)
+                .unwrap()
+                .unwrap();
+            let (got, want) = (
+                decode_coefficients(&got, &limits).unwrap(),
+                decode_coefficients(&want, &limits).unwrap(),
+            );
+            assert_eq!(got.quant_tables, want.quant_tables, "frame {frame}");
+            assert_eq!(got.components.len(), want.components.len());
+            for (g, w) in got.components.iter().zip(&want.components) {
+                assert_eq!(g.blocks.len(), w.blocks.len());
+                for (i, (x, y)) in g.blocks.iter().zip(&w.blocks).enumerate() {
+                    assert_eq!(x, y, "frame {frame} block {i}");
+                }
+            }
+        }
+        let stats = processor.stats();
+        assert_eq!(
+            (stats.frames, stats.decoded, stats.decode_errors),
+            (5, 8, 2)
+        );
+    }
+
+    #[test]
+    fn a_corrupt_first_frame_is_an_error() {
+        let (mut processor, _) = dissolve_processor();
+        let good = jpeg(0, 90);
+        let bad = good[..good.len() / 2].to_vec();
+        assert!(processor.render(1, &[good.clone(), bad]).is_err());
+        assert!(processor.render(2, &[good.clone(), good]).is_ok());
+    }
 }

@@ -40,6 +40,7 @@
 mod dct;
 mod decode;
 mod encode;
+mod fused;
 mod key;
 mod params;
 mod planar;
@@ -489,90 +490,78 @@ impl Renderer {
         if !self.output_is_dct() {
             return Ok(None);
         }
-        if inputs.len() != self.inputs.len() {
-            return Err(FxError::Input(format!(
-                "{} input frames for a renderer made for {}",
-                inputs.len(),
-                self.inputs.len()
-            )));
+        self.check_count(inputs.len())?;
+        let Some(combo) = self.output_combo(env) else {
+            return Ok(None);
+        };
+        let sources = combo
+            .terms
+            .iter()
+            .map(|&(i, _)| fused::Source::Stored(inputs[i]))
+            .collect();
+        fused::encode(&combo, sources, &self.inputs, &self.output, luma, chroma).map(Some)
+    }
+
+    /// [`Renderer::dct_jpeg`] from the inputs' JPEG bytes: each input the
+    /// frame reads ([`Renderer::dct_terms`]) is decoded MCU by MCU as the
+    /// encoder reaches it, storing nothing (when its MCUs are the
+    /// output's; otherwise it is decoded whole first); the others are not
+    /// decoded at all. Same bytes as decoding the inputs with
+    /// `decode_coefficients` and calling [`Renderer::dct_jpeg`], and an
+    /// error where any of those decodes fails.
+    pub fn dct_jpeg_streaming(
+        &mut self,
+        env: &Env<'_>,
+        jpegs: &[&[u8]],
+        limits: &tessera_core::Limits,
+        luma: &tessera_jpeg::QuantTable,
+        chroma: &tessera_jpeg::QuantTable,
+    ) -> Result<Option<Vec<u8>>, FxError> {
+        if !self.output_is_dct() {
+            return Ok(None);
+        }
+        self.check_count(jpegs.len())?;
+        let Some(combo) = self.output_combo(env) else {
+            return Ok(None);
+        };
+        let sources = combo
+            .terms
+            .iter()
+            .map(|&(i, _)| fused::Source::open(i, jpegs[i], limits, &self.output))
+            .collect::<Result<Vec<_>, FxError>>()?;
+        fused::encode(&combo, sources, &self.inputs, &self.output, luma, chroma).map(Some)
+    }
+
+    /// The inputs output frame `env` reads when the whole effect runs on
+    /// DCT coefficients (those with a non-zero weight in its combination);
+    /// `None` when it does not.
+    pub fn dct_terms(&self, env: &Env<'_>) -> Option<Vec<usize>> {
+        let combo = self.output_combo(env)?;
+        Some(combo.terms.iter().map(|&(i, _)| i).collect())
+    }
+
+    /// The flattened combination of output frame `env`, when the output is
+    /// in the DCT domain.
+    fn output_combo(&self, env: &Env<'_>) -> Option<Combo> {
+        if !self.output_is_dct() {
+            return None;
         }
         let graph = &*self.graph;
         let ops = resolve(graph, &self.inputs, env);
-        let combos = combos(graph, &self.analysis, &ops);
-        let Some(combo) = &combos[graph.output.index()] else {
-            return Ok(None);
-        };
-        let kernel = dct::BlockKernel::new(combo);
-        // Per term: its input's components and quantization tables, in
-        // JPEG component order (Y, Cb, Cr).
-        let mut terms = Vec::new();
-        let mut quant = Vec::new();
-        for i in kernel.inputs() {
-            let image = inputs[i];
-            let g = self.inputs[i];
-            let matches = image.colour == tessera_jpeg::Colour::YCbCr
-                && image.components.len() == 3
-                && image.chroma_format() == Some(g.chroma_format())
-                && image.width == usize::from(g.true_width)
-                && image.height == usize::from(g.true_height);
-            if !matches {
-                return Err(FxError::Input(format!(
-                    "input {i} is not the {}x{} {} picture the renderer was made for",
-                    g.true_width,
-                    g.true_height,
-                    g.chroma_format()
-                )));
-            }
-            let mut tables = [[0u16; 64]; 3];
-            for (c, t) in tables.iter_mut().enumerate() {
-                let q = image
-                    .quant_table(c)
-                    .map_err(|e| FxError::Input(format!("input {i}: {e}")))?;
-                *t = q.0;
-            }
-            terms.push(image);
-            quant.push(tables);
+        combos(graph, &self.analysis, &ops)
+            .into_iter()
+            .nth(graph.output.index())
+            .flatten()
+    }
+
+    fn check_count(&self, n: usize) -> Result<(), FxError> {
+        if n != self.inputs.len() {
+            return Err(FxError::Input(format!(
+                "{n} input frames for a renderer made for {}",
+                self.inputs.len()
+            )));
         }
-        if let Some(mixes) = dct::quantizing_mixes(combo, &quant, &luma.0, &chroma.0) {
-            let mix_quantize = tessera_dsp::kernels().mix_quantize;
-            let mut refs = [&ZERO_BLOCK; tessera_dsp::mix::MAX_TERMS];
-            let refs = &mut refs[..terms.len()];
-            let jpeg = tessera_sc::jpeg_from_quantized_blocks(
-                &self.output,
-                luma,
-                chroma,
-                |comp, bx, by, out| {
-                    for (r, image) in refs.iter_mut().zip(&terms) {
-                        *r = block_of(image, comp, bx, by);
-                    }
-                    mix_quantize(&mixes[comp], refs, out);
-                },
-            )?;
-            return Ok(Some(jpeg));
-        }
-        // Float weights: dequantize, mix and quantize in three steps.
-        let tables: Vec<[[i16; 64]; 3]> = quant
-            .iter()
-            .map(|t| t.map(|q| tessera_sc::dequantize_table(&tessera_jpeg::QuantTable(q))))
-            .collect();
-        // SC plane index (Y, Cr, Cb) of each JPEG component.
-        const PLANE_OF: [usize; 3] = [0, 2, 1];
-        let mut blocks = vec![[0i16; 64]; terms.len()];
-        let jpeg =
-            tessera_sc::jpeg_from_blocks(&self.output, luma, chroma, |comp, bx, by, out| {
-                for ((image, tables), block) in terms.iter().zip(&tables).zip(blocks.iter_mut()) {
-                    let src = block_of(image, comp, bx, by);
-                    tessera_sc::dequantize(src, &tables[comp], block);
-                }
-                let p = PLANE_OF[comp];
-                match &blocks[..] {
-                    [] => kernel.block(p, &[], out),
-                    [a] => kernel.block(p, &[a], out),
-                    [a, b] => kernel.block(p, &[a, b], out),
-                    many => kernel.block(p, &many.iter().collect::<Vec<_>>(), out),
-                }
-            })?;
-        Ok(Some(jpeg))
+        Ok(())
     }
 
     /// The fused path of an effect the planar path renders (see
