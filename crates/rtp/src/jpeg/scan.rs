@@ -75,10 +75,11 @@ pub(crate) fn walk(data: &[u8]) -> Result<Layout<'_>> {
             // Entropy-coded data runs to the first marker that is not a
             // stuffed zero or a restart marker.
             while pos + 1 < data.len() {
-                if data[pos] == 0xff
-                    && data[pos + 1] != 0
-                    && !(0xd0..=0xd7).contains(&data[pos + 1])
-                {
+                pos = next_ff(data, pos);
+                if pos + 1 >= data.len() {
+                    break;
+                }
+                if data[pos + 1] != 0 && !(0xd0..=0xd7).contains(&data[pos + 1]) {
                     break;
                 }
                 pos += 1;
@@ -89,6 +90,26 @@ pub(crate) fn walk(data: &[u8]) -> Result<Layout<'_>> {
             layout.scans.push((body, &data[start..pos]));
         }
     }
+}
+
+/// Position of the first 0xFF byte at or after `pos` (`data.len()` when
+/// none). Eight bytes at a time: a word with no 0xFF byte, the usual case
+/// in entropy-coded data, is skipped with one test.
+fn next_ff(data: &[u8], mut pos: usize) -> usize {
+    while let Some(chunk) = data.get(pos..pos + 8) {
+        let inv = !u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let has_ff = inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080;
+        if has_ff != 0 {
+            // The lowest flagged byte is the first 0xFF (borrows only run
+            // upwards from a zero byte of `inv`).
+            return pos + (has_ff.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    data[pos.min(data.len())..]
+        .iter()
+        .position(|&b| b == 0xff)
+        .map_or(data.len(), |i| pos + i)
 }
 
 fn read_dht<'a>(mut body: &'a [u8], layout: &mut Layout<'a>) -> Result<()> {
@@ -128,7 +149,11 @@ pub(crate) fn restart_intervals(scan: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut start = 0;
     let mut i = 0;
     while i + 1 < scan.len() {
-        if scan[i] == 0xff && (0xd0..=0xd7).contains(&scan[i + 1]) {
+        i = next_ff(scan, i);
+        if i + 1 >= scan.len() {
+            break;
+        }
+        if (0xd0..=0xd7).contains(&scan[i + 1]) {
             out.push(start..i + 2);
             start = i + 2;
             i += 2;
@@ -152,6 +177,34 @@ mod tests {
         assert_eq!(restart_intervals(&scan), vec![0..6, 6..9, 9..11]);
         assert_eq!(restart_intervals(&[1, 0xff, 0xd7]), vec![0..3]);
         assert_eq!(restart_intervals(&[]), vec![0..0]);
+    }
+
+    #[test]
+    fn next_ff_finds_every_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut data = vec![0x5a_u8; len];
+                if at < len {
+                    data[at] = 0xff;
+                }
+                // A second 0xFF later never hides the first.
+                if at + 3 < len {
+                    data[at + 3] = 0xff;
+                }
+                for from in 0..=at.min(len) {
+                    let want = data[from..]
+                        .iter()
+                        .position(|&b| b == 0xff)
+                        .map_or(len, |i| from + i);
+                    assert_eq!(next_ff(&data, from), want, "len {len} at {at} from {from}");
+                }
+            }
+        }
+        // Bytes next to 0xFF that a borrow could confuse.
+        let data = [0x00, 0xfe, 0x01, 0x7f, 0x80, 0xff, 0x00, 0xff, 0xd9, 0x00];
+        assert_eq!(next_ff(&data, 0), 5);
+        assert_eq!(next_ff(&data, 6), 7);
+        assert_eq!(next_ff(&data, 8), data.len());
     }
 
     #[test]
