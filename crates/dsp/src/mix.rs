@@ -18,7 +18,8 @@
 //!    (ties away from zero), through [`QuantRecip`].
 //!
 //! [`mix_quantize`] is the portable reference; the AVX2 kernel computes
-//! the same steps eight or sixteen lanes at a time and skips the rows of
+//! the same steps eight or sixteen lanes at a time (the quantizing
+//! division in `f32`, exact here: see `OutputLanes`) and skips the rows of
 //! coefficients that are zero in every input (most blocks of real
 //! pictures end in zeros; flat ones have only a DC term), whose result is
 //! zero. `tests/simd_matches_scalar.rs` checks that the two agree.
@@ -60,13 +61,11 @@ pub struct Mix {
     /// Q14, added to coefficient 0.
     pub(crate) dc: i32,
     pub(crate) quant: QuantRecip,
-    /// The output table's `half` and `mul` (see [`QuantRecip`]) in the
-    /// lane order of the AVX2 kernel: for each 16-coefficient chunk `j`,
-    /// the low vector holds coefficients `16j + [0, 1, 2, 3, 8, 9, 10, 11]`
-    /// and the high one `16j + [4, 5, 6, 7, 12, 13, 14, 15]` (the order of
-    /// a 256-bit unpack of 16-bit lanes). `mul_odd` has each odd lane's
-    /// multiplier in the even lane below it.
+    /// The output table for the AVX2 kernel (see [`OutputLanes`]).
     pub(crate) lanes: OutputLanes,
+    /// The weights of terms `2i` and `2i + 1` as one `madd` operand: the
+    /// first in the low 16 bits (0 for a missing second term).
+    pub(crate) pair_weights: Vec<i32>,
 }
 
 /// One term, with the tables the kernels read.
@@ -82,11 +81,27 @@ pub(crate) struct Term {
     pub(crate) weight: i16,
 }
 
+/// The output quantization table in the lane order of the AVX2 kernel:
+/// for each 16-coefficient chunk `j`, vector `2j` holds coefficients
+/// `16j + [0, 1, 2, 3, 8, 9, 10, 11]` and vector `2j + 1` holds `16j + [4,
+/// 5, 6, 7, 12, 13, 14, 15]` (the order of a 256-bit unpack of 16-bit
+/// lanes).
+///
+/// The kernel quantizes in `f32`: `trunc((|v| + bias) * recip)` with
+/// `bias = floor(q / 2) + 1/2` and `recip = 1/q` rounded, for `q >= 2`
+/// (`bias = 1/2`, `recip = 1` for a step of 0 or 1, read as 1). That is
+/// exactly `floor((|v| + floor(q / 2)) / q)`, the quotient of
+/// [`QuantRecip`], for every `|v| <= 2048`: with `x = |v| + floor(q / 2)`
+/// the exact value `(x + 1/2) / q = (2x + 1) / 2q` is at least `1 / 2q`
+/// away from any integer (an odd numerator), while the two roundings (of
+/// `1/q` and of the product; `x + 1/2 < 2^17` is exact) err by at most
+/// `2^-23` of it, which is below `1 / 2q` for `x + 1/2 < 2^22`. So the
+/// truncation lands on `floor((x + 1/2) / q)`, which is `floor(x / q)` as
+/// no multiple of `q` lies in `(x, x + 1/2]`.
 #[derive(Clone, Debug)]
 pub(crate) struct OutputLanes {
-    pub(crate) half: [[u32; 8]; 8],
-    pub(crate) mul: [[u32; 8]; 8],
-    pub(crate) mul_odd: [[u32; 8]; 8],
+    pub(crate) bias: [[f32; 8]; 8],
+    pub(crate) recip: [[f32; 8]; 8],
 }
 
 impl Mix {
@@ -99,19 +114,25 @@ impl Mix {
         }
         let quant = QuantRecip::new(out_quant);
         let mut lanes = OutputLanes {
-            half: [[0; 8]; 8],
-            mul: [[0; 8]; 8],
-            mul_odd: [[0; 8]; 8],
+            bias: [[0.5; 8]; 8],
+            recip: [[1.0; 8]; 8],
         };
         for (v, k) in LANE_ORDER.iter().enumerate() {
             for (lane, &k) in k.iter().enumerate() {
-                lanes.half[v][lane] = quant.half[k];
-                lanes.mul[v][lane] = quant.mul[k];
-            }
-            for lane in (0..8).step_by(2) {
-                lanes.mul_odd[v][lane] = lanes.mul[v][lane + 1];
+                let q = out_quant[k];
+                if q >= 2 {
+                    lanes.bias[v][lane] = f32::from(q / 2) + 0.5;
+                    lanes.recip[v][lane] = 1.0 / f32::from(q);
+                }
             }
         }
+        let pair_weights = terms
+            .chunks(2)
+            .map(|pair| {
+                let second = pair.get(1).map_or(0, |t| t.weight);
+                i32::from(pair[0].weight as u16) | (i32::from(second) << 16)
+            })
+            .collect();
         Some(Mix {
             terms: terms
                 .iter()
@@ -129,6 +150,7 @@ impl Mix {
             dc: dc.clamp(-MAX_DC, MAX_DC),
             quant,
             lanes,
+            pair_weights,
         })
     }
 

@@ -7,10 +7,10 @@
 //! clamps to 12 bits as the 32-bit one does; pairs of terms are
 //! interleaved and multiplied by their weights with `madd` (16x16 -> 32
 //! bits, two terms a lane); the Q14 sums are rounded and clamped in `i32`,
-//! quantized with the output table's reciprocals through two 32x32 -> 64
-//! bit multiplies (even and odd lanes), and packed back to `i16` in natural
-//! order. Chunks after the last one that is non-zero in some input are
-//! zero in the result, so they are only stored.
+//! quantized in `f32` (exact for these magnitudes, see `OutputLanes`), and
+//! packed back to `i16` in natural order. Chunks after the last one that
+//! is non-zero in some input are zero in the result, so they are only
+//! stored.
 
 use core::arch::x86_64::*;
 
@@ -33,9 +33,9 @@ fn load_chunk(table: &[i16; 64], j: usize) -> __m256i {
 }
 
 #[target_feature(enable = "avx2")]
-fn load_u32x8(lanes: &[u32; 8]) -> __m256i {
+fn load_f32x8(lanes: &[f32; 8]) -> __m256 {
     // SAFETY: `lanes` is 32 bytes; `loadu` has no alignment requirement.
-    unsafe { _mm256_loadu_si256(lanes.as_ptr().cast()) }
+    unsafe { _mm256_loadu_ps(lanes.as_ptr()) }
 }
 
 #[target_feature(enable = "avx2")]
@@ -54,14 +54,15 @@ fn mix_quantize_avx2(mix: &Mix, blocks: &[&[i16; 64]], out: &mut [i16; 64]) {
         .rev()
         .find(|&j| _mm256_testz_si256(any[j], any[j]) == 0)
         .map_or(1, |j| j + 1);
-    for j in 0..chunks {
-        let q = chunk(mix, terms, blocks, j);
-        // SAFETY: j < 4, so the 32 bytes at element 16j are inside `out`.
-        unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(16 * j).cast(), q) };
+    let mut result = [_mm256_setzero_si256(); 4];
+    for (j, r) in result.iter_mut().enumerate().take(chunks) {
+        *r = chunk(mix, terms, blocks, j);
     }
-    for j in chunks..4 {
-        // SAFETY: as above.
-        unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(16 * j).cast(), _mm256_setzero_si256()) };
+    // Four stores, the zero chunks too (a loop of only those becomes a
+    // call to memset).
+    for (j, r) in result.into_iter().enumerate() {
+        // SAFETY: j < 4, so the 32 bytes at element 16j are inside `out`.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(16 * j).cast(), r) };
     }
 }
 
@@ -75,20 +76,23 @@ fn chunk(mix: &Mix, terms: &[Term], blocks: &[&[i16; 64]], j: usize) -> __m256i 
         _mm256_setzero_si256()
     };
     let mut hi = _mm256_setzero_si256();
-    for (pair, pair_blocks) in terms.chunks(2).zip(blocks.chunks(2)) {
+    let pairs = terms.chunks(2).zip(blocks.chunks(2));
+    for ((pair, pair_blocks), &w) in pairs.zip(&mix.pair_weights) {
         let d0 = dequantize(&pair[0], pair_blocks[0], j);
-        let (d1, w1) = match (pair.get(1), pair_blocks.get(1)) {
-            (Some(t), Some(b)) => (dequantize(t, b, j), t.weight),
-            _ => (_mm256_setzero_si256(), 0),
+        // A missing second term (odd count, or fewer blocks than terms)
+        // adds zero.
+        let d1 = match (pair.get(1), pair_blocks.get(1)) {
+            (Some(t), Some(b)) => dequantize(t, b, j),
+            _ => _mm256_setzero_si256(),
         };
-        let w = _mm256_set1_epi32(i32::from(pair[0].weight as u16) | (i32::from(w1) << 16));
+        let w = _mm256_set1_epi32(w);
         lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(d0, d1), w));
         hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(d0, d1), w));
     }
     let lanes = &mix.lanes;
     let (a, b) = (2 * j, 2 * j + 1);
-    let qlo = quantize(round(lo), &lanes.half[a], &lanes.mul[a], &lanes.mul_odd[a]);
-    let qhi = quantize(round(hi), &lanes.half[b], &lanes.mul[b], &lanes.mul_odd[b]);
+    let qlo = quantize(round(lo), &lanes.bias[a], &lanes.recip[a]);
+    let qhi = quantize(round(hi), &lanes.bias[b], &lanes.recip[b]);
     // Per 128-bit half: lo's four then hi's four, which is natural order.
     _mm256_packs_epi32(qlo, qhi)
 }
@@ -123,16 +127,15 @@ fn round(s: __m256i) -> __m256i {
     )
 }
 
-/// `QuantRecip::quantize` on eight lanes: `sign(v) * ((|v| + half) * mul
-/// >> 32)`.
+/// `QuantRecip::quantize` on eight lanes of `|v| <= 2048`: `sign(v) *
+/// trunc((|v| + bias) * recip)` in `f32`, exact (see `OutputLanes`).
 #[target_feature(enable = "avx2")]
-fn quantize(v: __m256i, half: &[u32; 8], mul: &[u32; 8], mul_odd: &[u32; 8]) -> __m256i {
-    let magnitude = _mm256_add_epi32(_mm256_abs_epi32(v), load_u32x8(half));
-    // The high 32 bits of the 64-bit products: even lanes, then odd ones
-    // (whose multiplicands `mul_odd` holds in the even positions).
-    let even = _mm256_mul_epu32(magnitude, load_u32x8(mul));
-    let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(magnitude), load_u32x8(mul_odd));
-    let m = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(even), odd);
-    // Negated where v < 0; where v is 0, m is 0 too.
-    _mm256_sign_epi32(m, v)
+fn quantize(v: __m256i, bias: &[f32; 8], recip: &[f32; 8]) -> __m256i {
+    let magnitude = _mm256_cvtepi32_ps(_mm256_abs_epi32(v));
+    let quotient = _mm256_mul_ps(
+        _mm256_add_ps(magnitude, load_f32x8(bias)),
+        load_f32x8(recip),
+    );
+    // Negated where v < 0; where v is 0, the quotient is 0 too.
+    _mm256_sign_epi32(_mm256_cvttps_epi32(quotient), v)
 }
