@@ -144,7 +144,7 @@ pub fn run_processor(session: Session, keys: Keys, index: usize) -> Result<(), C
                 processor.on_input_packet(input, &payload);
                 while let Some((frame, jpegs)) = processor.take_ready() {
                     let start = Instant::now();
-                    match processor.render(frame, &jpegs) {
+                    match processor.render(frame, jpegs) {
                         Ok(packets) => {
                             for p in packets {
                                 sc.put(p)

@@ -110,10 +110,10 @@ impl InputState {
     }
 
     /// Records `jpeg` as the last frame that decoded, streamed without
-    /// storing its coefficients.
-    fn keep_streamed(&mut self, jpeg: &[u8]) {
-        self.last_jpeg.clear();
-        self.last_jpeg.extend_from_slice(jpeg);
+    /// storing its coefficients (taken, not copied: `jpeg` gets the
+    /// buffer it replaces).
+    fn keep_streamed(&mut self, jpeg: &mut Vec<u8>) {
+        std::mem::swap(&mut self.last_jpeg, jpeg);
         self.streamed = true;
     }
 }
@@ -272,8 +272,10 @@ impl Processor {
     }
 
     /// Decodes `jpegs` (one per input), renders this processor's band of
-    /// output frame `frame` and returns its RTP/SC packets.
-    pub fn render(&mut self, frame: u64, jpegs: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, FxError> {
+    /// output frame `frame` and returns its RTP/SC packets. The JPEGs are
+    /// taken by value: the processor may keep them, to stand in for a
+    /// later frame that fails to decode.
+    pub fn render(&mut self, frame: u64, mut jpegs: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, FxError> {
         if jpegs.len() != self.inputs.len() {
             return Err(FxError::Input(format!(
                 "{} input frames for {} inputs",
@@ -289,12 +291,12 @@ impl Processor {
             params: &params,
         };
         let timestamp = self.clock.timestamp(frame);
-        if let Some(packets) = self.render_streamed(&env, timestamp, jpegs) {
+        if let Some(packets) = self.render_streamed(&env, timestamp, &mut jpegs) {
             return packets;
         }
         // Decode every input to quantized coefficients; a frame that fails
         // to decode is stood in for by the input's previous one.
-        for (state, jpeg) in self.inputs.iter_mut().zip(jpegs) {
+        for (state, jpeg) in self.inputs.iter_mut().zip(&jpegs) {
             state.decode(jpeg, &self.limits, &mut self.stats)?;
         }
         let coefficients: Vec<Arc<CoefficientImage>> = self
@@ -383,7 +385,7 @@ impl Processor {
         &mut self,
         env: &Env<'_>,
         timestamp: u32,
-        jpegs: &[Vec<u8>],
+        jpegs: &mut [Vec<u8>],
     ) -> Option<Result<Vec<Vec<u8>>, FxError>> {
         let f = self.finisher.as_mut()?;
         let geometries = jpegs
@@ -409,7 +411,7 @@ impl Processor {
         let jpeg = renderer
             .dct_jpeg_streaming(env, &refs, &self.limits, &f.luma, &f.chroma)
             .ok()??;
-        for (state, bytes) in self.inputs.iter_mut().zip(jpegs) {
+        for (state, bytes) in self.inputs.iter_mut().zip(jpegs.iter_mut()) {
             state.keep_streamed(bytes);
         }
         self.stats.decoded += jpegs.len() as u64;
@@ -494,7 +496,7 @@ mod tests {
         let limits = Limits::default();
         for (frame, (fed, standing)) in frames.iter().enumerate() {
             let fed: Vec<Vec<u8>> = fed.iter().map(|j| j.to_vec()).collect();
-            let packets = processor.render(frame as u64, &fed).unwrap();
+            let packets = processor.render(frame as u64, fed).unwrap();
             let got = JpegDepayloader::new().depayload(&packets).unwrap();
             let images: Vec<CoefficientImage> = standing
                 .iter()
@@ -535,7 +537,7 @@ mod tests {
         let (mut processor, _) = dissolve_processor();
         let good = jpeg(0, 90);
         let bad = good[..good.len() / 2].to_vec();
-        assert!(processor.render(1, &[good.clone(), bad]).is_err());
-        assert!(processor.render(2, &[good.clone(), good]).is_ok());
+        assert!(processor.render(1, vec![good.clone(), bad]).is_err());
+        assert!(processor.render(2, vec![good.clone(), good]).is_ok());
     }
 }
