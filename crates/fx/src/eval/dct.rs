@@ -436,30 +436,40 @@ pub(crate) fn jpeg_inputs<'a>(
     }
     let mut terms = Vec::new();
     for i in which {
-        let (image, g) = (inputs[i], geometries[i]);
-        let matches = image.colour == tessera_jpeg::Colour::YCbCr
-            && image.components.len() == 3
-            && image.chroma_format() == Some(g.chroma_format())
-            && image.width == usize::from(g.true_width)
-            && image.height == usize::from(g.true_height);
-        if !matches {
-            return Err(FxError::Input(format!(
-                "input {i} is not the {}x{} {} picture the renderer was made for",
-                g.true_width,
-                g.true_height,
-                g.chroma_format()
-            )));
-        }
-        let mut tables = [[0i16; 64]; 3];
-        for (c, t) in tables.iter_mut().enumerate() {
-            let q = image
-                .quant_table(c)
-                .map_err(|e| FxError::Input(format!("input {i}: {e}")))?;
-            *t = tessera_sc::dequantize_table(q);
-        }
+        let image = inputs[i];
+        let tables = input_tables(i, image, &geometries[i])?.map(tessera_sc::dequantize_table);
         terms.push((image, tables));
     }
     Ok(terms)
+}
+
+/// The quantization tables (Y, Cb, Cr) of input `i`, once it is checked to
+/// be the YCbCr picture of geometry `g` that the renderer was made for.
+pub(crate) fn input_tables<'a>(
+    i: usize,
+    image: &'a tessera_jpeg::CoefficientImage,
+    g: &FrameGeometry,
+) -> Result<[&'a tessera_jpeg::QuantTable; 3], crate::error::FxError> {
+    use crate::error::FxError;
+    let matches = image.colour == tessera_jpeg::Colour::YCbCr
+        && image.components.len() == 3
+        && image.chroma_format() == Some(g.chroma_format())
+        && image.width == usize::from(g.true_width)
+        && image.height == usize::from(g.true_height);
+    if !matches {
+        return Err(FxError::Input(format!(
+            "input {i} is not the {}x{} {} picture the renderer was made for",
+            g.true_width,
+            g.true_height,
+            g.chroma_format()
+        )));
+    }
+    let table = |c: usize| {
+        image
+            .quant_table(c)
+            .map_err(|e| FxError::Input(format!("input {i}: {e}")))
+    };
+    Ok([table(0)?, table(1)?, table(2)?])
 }
 
 /// Q14 sum to a clamped coefficient, rounding to nearest, ties to even:

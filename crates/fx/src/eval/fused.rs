@@ -160,29 +160,8 @@ pub(crate) fn encode(
     // Each term's quantization tables, in JPEG component order (Y, Cb, Cr).
     let mut quant = Vec::with_capacity(sources.len());
     for (&(i, _), source) in combo.terms.iter().zip(&sources) {
-        let image = source.layout();
-        let g = inputs[i];
-        let matches = image.colour == tessera_jpeg::Colour::YCbCr
-            && image.components.len() == 3
-            && image.chroma_format() == Some(g.chroma_format())
-            && image.width == usize::from(g.true_width)
-            && image.height == usize::from(g.true_height);
-        if !matches {
-            return Err(FxError::Input(format!(
-                "input {i} is not the {}x{} {} picture the renderer was made for",
-                g.true_width,
-                g.true_height,
-                g.chroma_format()
-            )));
-        }
-        let mut tables = [[0u16; 64]; 3];
-        for (c, t) in tables.iter_mut().enumerate() {
-            let q = image
-                .quant_table(c)
-                .map_err(|e| FxError::Input(format!("input {i}: {e}")))?;
-            *t = q.0;
-        }
-        quant.push(tables);
+        let tables = dct::input_tables(i, source.layout(), &inputs[i])?;
+        quant.push(tables.map(|q| q.0));
     }
     let (h, v) = (usize::from(output.h_sub), usize::from(output.v_sub));
     let mut cursor = Cursor {
