@@ -40,6 +40,7 @@ pub mod color;
 pub mod dct;
 pub mod mix;
 pub mod quant;
+pub mod scan;
 
 mod arch;
 

@@ -8,7 +8,7 @@ use crate::coeffs::{CoefficientImage, Process};
 use crate::error::{JpegError, Result};
 use crate::huffman::{EncodeTable, HuffmanSpec, StdTable, optimal_spec};
 use crate::markers;
-use crate::tables::ZIGZAG;
+use tessera_dsp::scan::{ZIGZAG, ZIGZAG_INDEX, nonzero_mask};
 
 /// Which Huffman tables the encoder writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -158,35 +158,6 @@ impl SymbolSink for Coder<'_, '_> {
     }
 }
 
-/// Bit `i` set when `values[i]` is not zero. The compares vectorize; each
-/// eight 0/1 bytes become eight bits with one multiply (the product's top
-/// byte collects byte `j` at bit `j`; no two partial products meet there).
-#[inline(always)]
-fn nonzero_mask(values: &[i16; 64]) -> u64 {
-    let mut flags = [0u8; 64];
-    for (f, &v) in flags.iter_mut().zip(values) {
-        *f = u8::from(v != 0);
-    }
-    let mut mask = 0u64;
-    for (i, chunk) in flags.chunks_exact(8).enumerate() {
-        let bytes = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        mask |= (bytes.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
-    }
-    mask
-}
-
-/// Zig-zag position of each natural-order index: the inverse of
-/// [`ZIGZAG`].
-const UNZIGZAG: [u8; 64] = {
-    let mut inverse = [0u8; 64];
-    let mut k = 0;
-    while k < 64 {
-        inverse[ZIGZAG[k] as usize] = k as u8;
-        k += 1;
-    }
-    inverse
-};
-
 /// Above this many non-zero AC coefficients, a block is put in zig-zag
 /// order whole (64 moves and a vector compare) rather than bit by bit.
 const SPARSE_AC: u32 = 20;
@@ -215,7 +186,7 @@ fn block_symbols(block: &[i16; 64], pred: &mut i32, sink: &mut impl SymbolSink) 
     let mut mask = if natural.count_ones() <= SPARSE_AC {
         let (mut bits, mut zz) = (natural, 0u64);
         while bits != 0 {
-            zz |= 1 << UNZIGZAG[bits.trailing_zeros() as usize];
+            zz |= 1 << ZIGZAG_INDEX[bits.trailing_zeros() as usize];
             bits &= bits - 1;
         }
         zz
@@ -499,34 +470,6 @@ pub fn encode_frame(frame: &Frame, quality: u8, options: &EncodeOptions) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nonzero_mask_sets_one_bit_per_nonzero_value() {
-        let mut values = [0i16; 64];
-        assert_eq!(nonzero_mask(&values), 0);
-        // Every single position, and a few mixed patterns.
-        for i in 0..64 {
-            values = [0; 64];
-            values[i] = if i % 2 == 0 { -1 } else { 1023 };
-            assert_eq!(nonzero_mask(&values), 1u64 << i);
-        }
-        let mut state = 0x1234_5678_9ABC_DEF0u64;
-        for _ in 0..1000 {
-            let mut expected = 0u64;
-            for (i, v) in values.iter_mut().enumerate() {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                *v = if state >> 62 == 0 {
-                    (state >> 40) as i16 | 1
-                } else {
-                    0
-                };
-                expected |= u64::from(*v != 0) << i;
-            }
-            assert_eq!(nonzero_mask(&values), expected);
-        }
-    }
 
     /// Records symbols and magnitude bits.
     #[derive(Default, PartialEq, Debug)]

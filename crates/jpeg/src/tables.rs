@@ -1,12 +1,8 @@
 //! Constant tables from ITU-T T.81 | ISO/IEC 10918-1.
 
 /// Zig-zag scan: `ZIGZAG[k]` is the natural (row-major) index of the k-th
-/// coefficient in zig-zag order (T.81 Figure A.6).
-pub const ZIGZAG: [u8; 64] = [
-    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
-    13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
-    52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-];
+/// coefficient in zig-zag order (T.81 Figure A.6; MPEG-4 uses the same).
+pub use tessera_dsp::scan::ZIGZAG;
 
 /// Luminance quantization table, natural order (T.81 Annex K, Table K.1).
 pub const STD_LUMA_QUANT: [u16; 64] = [

@@ -1,46 +1,7 @@
-//! Small per-block kernels on the encoder's and decoder's hot paths: the
-//! mask of non-zero levels, and storing an inverse transform's output into
-//! a macroblock's samples. SSE2 (the x86_64 baseline) with portable
-//! references that the tests hold them to.
-
-/// Bit `i` set when `levels[i]` is not zero.
-#[inline]
-pub fn nonzero_mask(levels: &[i16; 64]) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
-            _mm_setzero_si128,
-        };
-        // SAFETY: SSE2 is always enabled on x86_64; the eight loads read
-        // the 64 levels of the array.
-        unsafe {
-            let p = levels.as_ptr().cast::<__m128i>();
-            let zero = _mm_setzero_si128();
-            let mut mask = 0u64;
-            for k in 0..4 {
-                // Saturating packs keep zero and non-zero apart.
-                let bytes = _mm_packs_epi16(
-                    _mm_loadu_si128(p.add(2 * k)),
-                    _mm_loadu_si128(p.add(2 * k + 1)),
-                );
-                let zeros = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero)) as u32;
-                mask |= u64::from(!zeros & 0xffff) << (16 * k);
-            }
-            mask
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    nonzero_mask_scalar(levels)
-}
-
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn nonzero_mask_scalar(levels: &[i16; 64]) -> u64 {
-    levels
-        .iter()
-        .enumerate()
-        .fold(0, |m, (i, &l)| m | (u64::from(l != 0) << i))
-}
+//! Small per-block kernels on the encoder's and decoder's hot paths:
+//! storing an inverse transform's output into a macroblock's samples.
+//! SSE2 (the x86_64 baseline) with portable references that the tests hold
+//! them to.
 
 /// Adds an 8x8 residual to the prediction at `out[off..]` (row stride
 /// `stride`), clamping to 0..=255.
@@ -132,16 +93,6 @@ mod tests {
                 _ => i as i16 - 32,
             }
         })
-    }
-
-    #[test]
-    fn nonzero_mask_matches_scalar() {
-        for seed in 0..500 {
-            let b = block(seed);
-            assert_eq!(nonzero_mask(&b), nonzero_mask_scalar(&b));
-        }
-        assert_eq!(nonzero_mask(&[0; 64]), 0);
-        assert_eq!(nonzero_mask(&[-1; 64]), u64::MAX);
     }
 
     #[test]

@@ -244,7 +244,7 @@ fn write_blocks(w: &mut BitWriter, m: &MbCode, with_dc: bool) {
 /// coded apart).
 #[inline]
 pub(crate) fn for_each_event(levels: &[i16; 64], start: usize, mut f: impl FnMut(u8, i32, bool)) {
-    let mut nz = crate::block::nonzero_mask(levels) >> start;
+    let mut nz = tessera_dsp::scan::nonzero_mask(levels) >> start;
     let mut next = start;
     while nz != 0 {
         let skip = nz.trailing_zeros() as usize;

@@ -3,7 +3,7 @@
 //! is what makes the decoder reproduce the encoder's reconstruction bit for
 //! bit.
 
-use crate::block::{add_residual, nonzero_mask, put_clamped};
+use crate::block::{add_residual, put_clamped};
 use crate::error::{Error, Result};
 use crate::header::{QuantType, VopType};
 use crate::mb::MbCode;
@@ -12,6 +12,7 @@ use crate::picture::Picture;
 use crate::pred::{Direction, PredState, wrap_mv};
 use crate::quant::{dc_scaler, dequantize_block, round_div};
 use crate::tables::{ALTERNATE_HORIZONTAL, ALTERNATE_VERTICAL, ZIGZAG};
+use tessera_dsp::scan::nonzero_mask;
 
 /// Samples of one macroblock: 16x16 luma, then 8x8 Cb and 8x8 Cr.
 pub type MbPixels = [u8; 384];

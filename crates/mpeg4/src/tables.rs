@@ -44,30 +44,10 @@ pub const fn vlc(bits: &str) -> Vlc {
 // Scans and quantisation matrices
 // ---------------------------------------------------------------------------
 
-/// Zigzag scan (inverse scan, 14496-2 7.4.2): scan index -> raster
-/// position `8 * row + column` in the 8x8 block.
-#[rustfmt::skip]
-pub const ZIGZAG: [u8; 64] = [
-     0,  1,  8, 16,  9,  2,  3, 10,
-    17, 24, 32, 25, 18, 11,  4,  5,
-    12, 19, 26, 33, 40, 48, 41, 34,
-    27, 20, 13,  6,  7, 14, 21, 28,
-    35, 42, 49, 56, 57, 50, 43, 36,
-    29, 22, 15, 23, 30, 37, 44, 51,
-    58, 59, 52, 45, 38, 31, 39, 46,
-    53, 60, 61, 54, 47, 55, 62, 63,
-];
-
-/// The zigzag scan's inverse: raster position -> scan index.
-pub const ZIGZAG_INDEX: [u8; 64] = {
-    let mut inv = [0u8; 64];
-    let mut i = 0;
-    while i < 64 {
-        inv[ZIGZAG[i] as usize] = i as u8;
-        i += 1;
-    }
-    inv
-};
+/// Zigzag scan (inverse scan, 14496-2 7.4.2, the scan of JPEG): scan
+/// index -> raster position `8 * row + column` in the 8x8 block; and its
+/// inverse, raster position -> scan index.
+pub use tessera_dsp::scan::{ZIGZAG, ZIGZAG_INDEX};
 
 /// Alternate-horizontal scan (7.4.2; used for intra blocks with AC
 /// prediction from the block above): scan index -> raster position.

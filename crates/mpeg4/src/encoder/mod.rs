@@ -1213,7 +1213,7 @@ impl SegmentJob<'_> {
             // (7.4.4.1, no saturation at |L| <= 2).
             let q = i64::from(self.qp);
             let even_fix = i64::from(self.qp.is_multiple_of(2));
-            let mut nz = crate::block::nonzero_mask(levels);
+            let mut nz = tessera_dsp::scan::nonzero_mask(levels);
             while nz != 0 {
                 let i = nz.trailing_zeros() as usize;
                 nz &= nz - 1;
@@ -1465,7 +1465,7 @@ impl SegmentJob<'_> {
                 // Few levels survive: place just those in scan order.
                 let levels = &mut m.levels[b];
                 *levels = [0; 64];
-                let mut nz = crate::block::nonzero_mask(&coef);
+                let mut nz = tessera_dsp::scan::nonzero_mask(&coef);
                 while nz != 0 {
                     let pos = nz.trailing_zeros() as usize;
                     nz &= nz - 1;
