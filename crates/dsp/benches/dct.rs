@@ -55,18 +55,23 @@ fn dense_blocks(seed: u64) -> Vec<[i16; 64]> {
         .collect()
 }
 
-fn bench_idct(c: &mut Criterion) {
-    let quant: [u16; 64] = core::array::from_fn(|i| 4 + i as u16);
-    let typical = typical_blocks(1);
-    let dense = dense_blocks(2);
-    let dc_only: Vec<[i16; 64]> = typical
+/// The blocks' DC coefficients alone (flat blocks).
+fn dc_only(blocks: &[[i16; 64]]) -> Vec<[i16; 64]> {
+    blocks
         .iter()
         .map(|b| {
             let mut d = [0i16; 64];
             d[0] = b[0];
             d
         })
-        .collect();
+        .collect()
+}
+
+fn bench_idct(c: &mut Criterion) {
+    let quant: [u16; 64] = core::array::from_fn(|i| 4 + i as u16);
+    let typical = typical_blocks(1);
+    let dense = dense_blocks(2);
+    let dc_only = dc_only(&typical);
     // A 64-block-wide strip (4 KiB, stays in L1): measures the kernel, not
     // the memory system.
     const WIDE: usize = 64;
@@ -156,14 +161,7 @@ fn bench_mix(c: &mut Criterion) {
     )
     .expect("two terms");
     let (typical, dense) = (typical_blocks(3), dense_blocks(4));
-    let dc_only: Vec<[i16; 64]> = typical
-        .iter()
-        .map(|b| {
-            let mut d = [0i16; 64];
-            d[0] = b[0];
-            d
-        })
-        .collect();
+    let dc_only = dc_only(&typical);
     let mut g = c.benchmark_group("mix_quantize");
     g.throughput(Throughput::Elements(BLOCKS as u64));
     let mut out = [0i16; 64];
