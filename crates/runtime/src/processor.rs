@@ -313,13 +313,7 @@ impl Processor {
                 Ok(FrameGeometry::for_format(c.width, c.height, format)?)
             })
             .collect::<Result<Vec<FrameGeometry>, FxError>>()?;
-        let renderer = match &mut self.renderer {
-            Some((g, r)) if *g == geometries => r,
-            slot => {
-                let r = Renderer::new(self.graph.clone(), &geometries)?;
-                &mut slot.insert((geometries, r)).1
-            }
-        };
+        let renderer = renderer_for(&mut self.renderer, &self.graph, geometries)?;
         // A whole frame on coefficients only: decode, mix and encode in
         // one pass, block by block; or a warp (inset) on the planar path
         // straight from the coefficients.
@@ -395,13 +389,7 @@ impl Processor {
                 FrameGeometry::for_format(info.width, info.height, info.chroma_format?).ok()
             })
             .collect::<Option<Vec<FrameGeometry>>>()?;
-        let renderer = match &mut self.renderer {
-            Some((g, r)) if *g == geometries => r,
-            slot => {
-                let r = Renderer::new(self.graph.clone(), &geometries).ok()?;
-                &mut slot.insert((geometries, r)).1
-            }
-        };
+        let renderer = renderer_for(&mut self.renderer, &self.graph, geometries).ok()?;
         // (An input the frame does not read still gets decoded, as it may
         // have to stand in later: the general path does that.)
         if renderer.dct_terms(env)?.len() != jpegs.len() {
@@ -432,6 +420,20 @@ impl Processor {
 }
 
 /// A placeholder geometry for an input buffer before its first frame.
+/// The renderer for inputs of `geometries`: the one made last time when
+/// they have not changed, else a new one kept in `slot`.
+fn renderer_for<'r>(
+    slot: &'r mut Option<(Vec<FrameGeometry>, Renderer)>,
+    graph: &Arc<Graph>,
+    geometries: Vec<FrameGeometry>,
+) -> Result<&'r mut Renderer, FxError> {
+    if !matches!(slot, Some((g, _)) if *g == geometries) {
+        let r = Renderer::new(graph.clone(), &geometries)?;
+        *slot = Some((geometries, r));
+    }
+    Ok(&mut slot.as_mut().expect("set above").1)
+}
+
 fn coefficients_geometry() -> FrameGeometry {
     FrameGeometry::new(16, 16, 2, 2).expect("a valid geometry")
 }
