@@ -608,14 +608,12 @@ fn decode_scan<S: BlockSink>(
 ) -> Result<()> {
     let mut preds = [0i32; 4];
     let mut restarts = Restarts::new(restart_interval);
-    let mut handle_restart =
-        |reader: &mut BitReader<'_>, preds: &mut [i32; 4]| restarts.before_unit(reader, preds);
     if let [single] = scan {
         let (_, _, bw, bh) = geometry.comps[single.index];
         let (dc, ac) = tables[0];
         for by in 0..bh {
             for bx in 0..bw {
-                handle_restart(reader, &mut preds)?;
+                restarts.before_unit(reader, &mut preds)?;
                 decode_block(
                     reader,
                     dc,
@@ -634,7 +632,7 @@ fn decode_scan<S: BlockSink>(
     let (mx_count, my_count) = geometry.mcus;
     for my in 0..my_count {
         for mx in 0..mx_count {
-            handle_restart(reader, &mut preds)?;
+            restarts.before_unit(reader, &mut preds)?;
             for (i, s) in scan.iter().enumerate() {
                 let (h, v, _, _) = geometry.comps[s.index];
                 let (dc, ac) = tables[i];
