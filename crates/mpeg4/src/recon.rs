@@ -28,16 +28,14 @@ pub fn block_layout(b: usize) -> (usize, usize) {
 }
 
 /// Where an inter macroblock's motion-compensated prediction comes from
-/// in `reconstruct_mb`. An encoder that has formed it already passes it (it
-/// must be what `predict_mb_with` gives for the macroblock's vectors).
+/// in `reconstruct_mb`.
 #[derive(Debug, Clone, Copy)]
-pub enum Prediction<'a> {
+pub enum Prediction {
     /// Form it from the reference (decoders).
     Compute,
-    /// This buffer holds it.
-    Given(&'a MbPixels),
-    /// The output buffer holds it already, and the prediction state holds
-    /// the macroblock's vectors (an encoder, which formed both).
+    /// The output buffer holds it already (what `predict_mb_with` gives
+    /// for the macroblock's vectors), and the prediction state holds the
+    /// vectors: an encoder, which formed both.
     InOut,
 }
 
@@ -212,7 +210,7 @@ pub fn reconstruct_mb(
     packet: u32,
     qp: u8,
     m: &MbCode,
-    prediction: Prediction<'_>,
+    prediction: Prediction,
     out: &mut MbPixels,
 ) -> Result<()> {
     let intra = !m.not_coded && m.mb_type.is_intra();
@@ -255,10 +253,6 @@ pub fn reconstruct_mb(
                 ctx.rounding,
                 out,
             )
-        }
-        Prediction::Given(p) => {
-            decode_vectors(state, mbx, mby, packet, m, ctx.fcode);
-            out.copy_from_slice(p)
         }
         Prediction::InOut => {}
     }
